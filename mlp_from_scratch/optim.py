@@ -1,0 +1,100 @@
+"""Optimisers: turn the gradients a backward pass left in ``layer.grads`` into updates.
+
+Keeping the update here, apart from the layers, is what makes the gradients
+inspectable: after ``model.backward`` they sit in ``grads`` untouched until
+``step()`` uses them, so a gradient check can read them first.
+
+Every update is in place: the arrays in ``layer.params`` are the same objects
+before and after a step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .validation import check_fraction, check_positive_float
+
+__all__ = ["Optimizer", "SGD", "Adam"]
+
+
+class Optimizer:
+    """Base class: collects ``(params, grads, key)`` of every layer of ``model``."""
+
+    def __init__(self, model, lr: float) -> None:
+        if not hasattr(model, "layers"):
+            raise TypeError(f"optimiser expects a model with .layers (e.g. Sequential), "
+                            f"got {type(model).__name__}")
+        self.model = model
+        self.lr = check_positive_float(lr, "learning rate lr")
+        self._slots = [(layer, key) for layer in model.layers for key in layer.params]
+        if not self._slots:
+            raise ValueError("the model has no parameters to optimise")
+
+    def _pairs(self):
+        """Yield ``(index, param, grad)``; raise if a layer has no gradient yet."""
+        for i, (layer, key) in enumerate(self._slots):
+            grad = layer.grads.get(key)
+            if grad is None:
+                raise RuntimeError(f"{layer!r} has no gradient for {key!r}: "
+                                   f"call backward before step()")
+            yield i, layer.params[key], grad
+
+    def step(self) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (heavy-ball) momentum.
+
+    Without momentum: ``p <- p - lr * g``. With momentum ``mu``:
+    ``v <- mu * v + g``, ``p <- p - lr * v`` (Polyak 1964; Sutskever et al. 2013),
+    starting from ``v = 0``.
+    """
+
+    def __init__(self, model, lr: float, momentum: float = 0.0) -> None:
+        super().__init__(model, lr)
+        self.momentum = check_fraction(momentum, "momentum")
+        self._velocity = [None] * len(self._slots)
+
+    def step(self) -> None:
+        for i, p, g in self._pairs():
+            if self.momentum:
+                v = self._velocity[i]
+                if v is None:
+                    v = self._velocity[i] = np.zeros_like(p)
+                v *= self.momentum
+                v += g
+                g = v
+            p -= self.lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015): per-parameter steps from running moment estimates.
+
+    ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2``, then
+    ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)`` with the bias-corrected
+    ``m_hat = m / (1 - b1^t)`` and ``v_hat = v / (1 - b2^t)`` at step ``t``.
+    """
+
+    def __init__(self, model, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8) -> None:
+        super().__init__(model, lr)
+        if len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = (check_fraction(betas[0], "beta1"), check_fraction(betas[1], "beta2"))
+        self.eps = check_positive_float(eps, "eps")
+        self.t = 0
+        self._m = [np.zeros_like(layer.params[key]) for layer, key in self._slots]
+        self._v = [np.zeros_like(layer.params[key]) for layer, key in self._slots]
+
+    def step(self) -> None:
+        self.t += 1
+        b1, b2 = self.betas
+        c1 = 1.0 - b1 ** self.t
+        c2 = 1.0 - b2 ** self.t
+        for i, p, g in self._pairs():
+            m, v = self._m[i], self._v[i]
+            m *= b1
+            m += (1.0 - b1) * g
+            v *= b2
+            v += (1.0 - b2) * (g * g)
+            p -= (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps)

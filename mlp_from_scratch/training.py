@@ -1,0 +1,102 @@
+"""The training loop: mini-batches, shuffling, and a loss history."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .layers import as_rng
+from .validation import as_float_matrix, check_finite, check_positive_int
+
+__all__ = ["History", "fit", "evaluate"]
+
+
+@dataclass
+class History:
+    """Per-epoch losses recorded by :func:`fit`.
+
+    ``train_loss[e]`` is the mean of the batch losses of epoch ``e`` (each
+    batch weighted by its size), measured before each batch's update, as the
+    model was while it trained; ``val_loss[e]`` is the loss on the validation
+    data after epoch ``e`` (empty without validation data).
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs recorded."""
+        return len(self.train_loss)
+
+
+def _check_targets(y, n_rows: int, name: str) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim == 0 or y.shape[0] != n_rows:
+        raise ValueError(f"{name} must have one row per sample of X ({n_rows}), "
+                         f"got shape {y.shape}")
+    if np.issubdtype(y.dtype, np.floating):
+        check_finite(y, name)
+    return y
+
+
+def evaluate(model, loss, X, y) -> float:
+    """Loss of ``model`` on ``(X, y)`` in one forward pass (no gradients kept)."""
+    return float(loss.forward(model.forward(X), y))
+
+
+def fit(model, loss, optimizer, X, y, *, epochs: int, batch_size: int | None = None,
+        rng=None, validation_data=None, shuffle: bool = True, callback=None) -> History:
+    """Train ``model`` on ``(X, y)`` and return its :class:`History`.
+
+    Each step runs forward, the loss, backward (the data's own gradient is not
+    computed) and ``optimizer.step()``. ``batch_size=None`` means full batch;
+    with smaller batches the rows are shuffled every epoch with ``rng`` (a
+    ``numpy.random.Generator`` or an int seed; same seed, same run) unless
+    ``shuffle=False``, in which case they are visited in their given order.
+    ``callback(epoch, model, history)``, if given, runs after every epoch.
+
+    Raises ``RuntimeError`` as soon as a batch loss becomes NaN or infinite.
+    """
+    X = as_float_matrix(X, "X")
+    check_finite(X, "X")
+    n = X.shape[0]
+    y = _check_targets(y, n, "y")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = n if batch_size is None else min(check_positive_int(batch_size, "batch_size"), n)
+    if validation_data is not None:
+        if len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (X_val, y_val)")
+        X_val = as_float_matrix(validation_data[0], "X_val")
+        check_finite(X_val, "X_val")
+        y_val = _check_targets(validation_data[1], X_val.shape[0], "y_val")
+    shuffle = shuffle and batch_size < n
+    rng = as_rng(rng) if shuffle else None
+
+    history = History()
+    for epoch in range(epochs):
+        Xe, ye = X, y
+        if shuffle:
+            order = rng.permutation(n)
+            Xe, ye = X[order], y[order]
+        total = 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, n, batch_size):
+                xb, yb = Xe[start:start + batch_size], ye[start:start + batch_size]
+                value = loss.forward(model.forward(xb), yb)
+                if not math.isfinite(value):
+                    raise RuntimeError(
+                        f"training diverged in epoch {epoch + 1}: the loss became {value} "
+                        f"(NaN or infinite); try a smaller learning rate than "
+                        f"lr={getattr(optimizer, 'lr', '?')}")
+                model.backward(loss.backward(), input_grad=False)
+                optimizer.step()
+                total += value * xb.shape[0]
+        history.train_loss.append(total / n)
+        if validation_data is not None:
+            history.val_loss.append(evaluate(model, loss, X_val, y_val))
+        if callback is not None:
+            callback(epoch, model, history)
+    return history
