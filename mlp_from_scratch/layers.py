@@ -105,7 +105,7 @@ class Linear(Layer):
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         """Return ``a = z W + b`` for ``z`` of shape (N, in_features); cache ``z``."""
-        z = as_float_matrix(z, f"{self!r} input z", n_columns=self.in_features)
+        z = as_float_matrix(z, "input z", n_columns=self.in_features, owner=self)
         self._z = z
         return F.linear_forward(z, self.params["W"], self.params.get("b"))
 
@@ -117,7 +117,7 @@ class Linear(Layer):
         is not computed and None is returned.
         """
         self._require_forward(self._z)
-        grad_a = check_gradient_shape(grad_a, (self._z.shape[0], self.out_features), repr(self))
+        grad_a = check_gradient_shape(grad_a, (self._z.shape[0], self.out_features), self)
         self.grads = {"W": F.linear_grad_W(self._z, grad_a)}
         if self.has_bias:
             self.grads["b"] = F.linear_grad_b(grad_a)
@@ -132,7 +132,7 @@ class _Activation(Layer):
         self._cache = None
 
     def forward(self, a: np.ndarray) -> np.ndarray:
-        a = as_float_matrix(a, f"{self!r} input a")
+        a = as_float_matrix(a, "input a", owner=self)
         z = self._f(a)
         self._cache = self._cache_from(a, z)
         return z
@@ -140,7 +140,7 @@ class _Activation(Layer):
     def backward(self, grad_z: np.ndarray) -> np.ndarray:
         """Return dL/da from dL/dz (equation ``eq-activation-backward``)."""
         self._require_forward(self._cache)
-        grad_z = check_gradient_shape(grad_z, self._cache.shape, repr(self))
+        grad_z = check_gradient_shape(grad_z, self._cache.shape, self)
         return self._backward(grad_z, self._cache)
 
 
