@@ -7,7 +7,8 @@ Everything is float64 and rows are samples: a Linear layer computes
 
 from . import functional
 from .data import make_moons_split, make_sin
-from .gradcheck import (GradientCheckError, check_gradients, gradcheck, gradcheck_layer,
+from .gradcheck import (GradientCheckError, check_gradient_of, check_gradients, gradcheck,
+                        gradcheck_layer,
                         numerical_gradient, relative_error)
 from .init import INITS
 from .io import load, save
@@ -26,6 +27,6 @@ __all__ = [
     "ACTIVATIONS", "INITS", "MSELoss", "SoftmaxCrossEntropyLoss", "SGD", "Adam", "fit",
     "evaluate", "History", "accuracy", "predict_proba", "predict_classes",
     "numerical_gradient", "relative_error", "gradcheck", "gradcheck_layer",
-    "check_gradients", "GradientCheckError", "make_sin", "make_moons_split", "save", "load",
+    "check_gradients", "check_gradient_of", "GradientCheckError", "make_sin", "make_moons_split", "save", "load",
     "plot_history", "plot_regression", "plot_decision_boundary",
 ]

@@ -16,7 +16,7 @@ from .layers import as_rng
 from .validation import check_positive_float
 
 __all__ = ["numerical_gradient", "relative_error", "gradcheck", "gradcheck_layer",
-           "check_gradients", "GradientCheckError"]
+           "check_gradients", "check_gradient_of", "GradientCheckError"]
 
 
 class GradientCheckError(AssertionError):
@@ -114,3 +114,22 @@ def check_gradients(model, loss, X, y, *, tol: float = 1e-7, eps: float = 1e-6) 
         detail = ", ".join(f"{name}: {err:.3g}" for name, err in bad.items())
         raise GradientCheckError(f"gradient check failed (tolerance {tol:g}) for {detail}")
     return errors
+
+
+def check_gradient_of(f, x: np.ndarray, grad, *, tol: float = 1e-7, eps: float = 1e-6,
+                      name: str = "x") -> float:
+    """Raise :class:`GradientCheckError` unless ``grad`` is the gradient of ``f`` at ``x``.
+
+    ``grad`` must have the shape of ``x`` (a gradient has the shape of what it
+    differentiates) and agree with :func:`numerical_gradient` to relative
+    error ``tol``. Returns the relative error when the check passes.
+    """
+    grad = np.asarray(grad, dtype=np.float64)
+    if grad.shape != np.shape(x):
+        raise GradientCheckError(f"gradient for {name} has shape {grad.shape}, "
+                                 f"but {name} has shape {np.shape(x)}")
+    err = relative_error(grad, numerical_gradient(f, x, eps))
+    if not err <= tol:
+        raise GradientCheckError(f"gradient check failed for {name}: relative error "
+                                 f"{err:.3g} > tolerance {tol:g}")
+    return err
