@@ -74,7 +74,12 @@ def gradcheck(model, loss, X, y, eps: float = 1e-6) -> dict[str, float]:
 
     objective(None)
     model.backward(loss.backward())
-    analytic = {name: grad.copy() for name, _, grad in model.parameters()}
+    analytic = {}
+    for name, param, grad in model.parameters():
+        if grad is None or np.shape(grad) != param.shape:
+            raise GradientCheckError(f"gradient for {name} has shape {np.shape(grad)}, "
+                                     f"but {name} has shape {param.shape}")
+        analytic[name] = np.array(grad, dtype=np.float64)
     return {name: relative_error(analytic[name], numerical_gradient(objective, param, eps))
             for name, param, _ in model.parameters()}
 
