@@ -1,0 +1,71 @@
+"""Fixtures shared by the book and website tests.
+
+``built_site`` builds the whole site once per test session, the way CI's documentation
+check does (`jupyter-book build . --all -W -n --keep-going`), into a temporary folder, so
+that tests/test_book.py and tests/test_site_browser.py look at the same build.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class SiteBuild:
+    """The result of one `jupyter-book build` run."""
+
+    returncode: int
+    log: str
+    html: Path
+    seconds: float
+
+    def log_tail(self, n_lines: int = 60) -> str:
+        return "\n".join(self.log.splitlines()[-n_lines:])
+
+
+def jupyter_book_command() -> list[str]:
+    """The `jupyter-book` executable of the environment running the tests."""
+    beside_python = Path(sys.executable).with_name("jupyter-book")
+    if beside_python.exists():
+        return [str(beside_python)]
+    found = shutil.which("jupyter-book")
+    if found is None:
+        pytest.fail("jupyter-book is not installed: run `pip install -r requirements.txt`")
+    return [found]
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> SiteBuild:
+    out = tmp_path_factory.mktemp("site")
+    command = jupyter_book_command() + [
+        "build", str(ROOT), "--all", "-W", "-n", "--keep-going", "--path-output", str(out),
+    ]
+    start = time.perf_counter()
+    result = subprocess.run(
+        command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=1800, env=os.environ.copy(),
+    )
+    seconds = time.perf_counter() - start
+    print(f"\nsite built in {seconds:.1f} s into {out / '_build' / 'html'}")
+    return SiteBuild(result.returncode, result.stdout, out / "_build" / "html", seconds)
+
+
+@pytest.fixture(scope="session")
+def site_html(built_site: SiteBuild) -> Path:
+    """The HTML folder of a successful build; fails (with the build log) otherwise."""
+    if built_site.returncode != 0 or not (built_site.html / "index.html").exists():
+        pytest.fail(
+            f"the site build failed (exit {built_site.returncode}); end of its log:\n"
+            f"{built_site.log_tail()}"
+        )
+    return built_site.html
