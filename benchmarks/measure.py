@@ -1,0 +1,120 @@
+"""Timing and memory measurement.
+
+Timing: every case of a workload runs once per round, the cases interleaved
+and their order rotated from round to round, so that a slow spell of the
+machine hits all of them alike. Each run gets a fresh model from its case's
+``setup`` (untimed); only the training call is timed, with
+``time.perf_counter``.
+
+Memory, measured in separate untimed runs (a tracer slows what it traces):
+
+* ``traced``: the peak of memory allocated *during* the run and still held at
+  the peak, as ``tracemalloc`` sees it. NumPy reports its array buffers to
+  tracemalloc, so for NumPy code (the package, scikit-learn, the floor) this is
+  the peak of temporaries, caches and gradients on top of the data and the
+  initial model. PyTorch's allocator does not report to tracemalloc, so its
+  tensors are invisible there: those cells are left empty.
+* ``rss``: the growth of the resident set size over the run, in a fresh
+  process (``python -m benchmarks.memory``): the peak RSS (VmHWM, reset
+  through /proc/self/clear_refs just before the run) minus the RSS after
+  setup. It sees every allocator, PyTorch's included, but also counts pages
+  that libraries touch for the first time (thread stacks, code), and memory
+  that an allocator keeps for reuse is not counted twice. Linux only.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Timing:
+    """The wall times of one case over the rounds, and what its last run returned."""
+
+    seconds: list[float] = field(default_factory=list)
+    result: float | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def spread(self) -> float:
+        """(max - min) / median: how noisy the rounds were."""
+        return (max(self.seconds) - min(self.seconds)) / self.median
+
+
+def time_interleaved(cases: dict, data, rounds: int, *, warmup: bool = True) -> dict[str, Timing]:
+    """Time every case ``rounds`` times, interleaved, after one untimed warm-up run each.
+
+    ``cases`` maps a name to ``setup(data) -> run``, where ``run()`` does the
+    work and returns a float (its final training loss), kept as a sanity check.
+    """
+    names = list(cases)
+    timings = {name: Timing() for name in names}
+    if warmup:
+        for name in names:
+            cases[name](data)()
+    for r in range(rounds):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            run = cases[name](data)
+            gc.collect()
+            t0 = time.perf_counter()
+            result = run()
+            t1 = time.perf_counter()
+            timings[name].seconds.append(t1 - t0)
+            timings[name].result = result
+    return timings
+
+
+def traced_peak(setup, data) -> int:
+    """Peak bytes allocated during one run, as tracemalloc sees them (see the module docstring)."""
+    run = setup(data)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+def _status_kib(key: str) -> int:
+    with open("/proc/self/status", encoding="utf-8") as f:
+        match = re.search(rf"^{key}:\s+(\d+) kB", f.read(), re.MULTILINE)
+    return int(match.group(1))
+
+
+def rss_growth_here(setup, data) -> int | None:
+    """Peak RSS growth in bytes over one run in *this* process, or None where it cannot be read."""
+    run = setup(data)
+    gc.collect()
+    try:
+        before = _status_kib("VmRSS")
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")  # reset the peak (VmHWM) to the current RSS
+    except OSError:
+        return None
+    run()
+    return (_status_kib("VmHWM") - before) * 1024
+
+
+def rss_growth_fresh(mode: str, workload: str, case: str, threads: int) -> int | None:
+    """Peak RSS growth of one run of ``case`` in a fresh Python process."""
+    cmd = [sys.executable, "-m", "benchmarks.memory", mode, workload, case, str(threads)]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=root, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"memory run of {workload}/{case} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])["rss_bytes"]

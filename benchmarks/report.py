@@ -1,0 +1,70 @@
+"""Markdown tables of the results."""
+
+from __future__ import annotations
+
+import math
+
+from . import machine
+
+
+def _mb(n: int | None) -> str:
+    return "—" if n is None else f"{n / 1e6:.1f}"
+
+
+def _loss(x) -> str:
+    return "—" if x is None or not math.isfinite(x) else f"{x:.4g}"
+
+
+def workload_table(res) -> list[str]:
+    w = res.workload
+    ours = res.cases[0].name
+    lines = [f"### {w.title}", "", w.description + ".", "",
+             f"| implementation | median time (s) | spread | {ours} / this "
+             "| traced peak (MB) | RSS growth (MB) | final loss |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for c in res.cases:
+        lines.append(
+            f"| {c.name} | {c.timing.median:.4g} | {100 * c.timing.spread:.0f}% "
+            f"| {res.ratio(c.name):.3g} | {_mb(c.traced_bytes)} | {_mb(c.rss_bytes)} "
+            f"| {_loss(c.timing.result)} |")
+    if w.key == "per_sample":
+        slow = res.cases[-1]
+        lines += ["", f"Full batch is {1 / res.ratio(slow.name):.3g}x faster per epoch "
+                      f"than one sample per step."]
+    for note in w.notes:
+        lines += ["", note]
+    return lines + [""]
+
+
+def target_rows(results) -> list[tuple[str, float, float, bool]]:
+    rows = []
+    for res in results:
+        for name, limit in res.workload.targets:
+            r = res.ratio(name)
+            rows.append((f"{res.workload.key}: {res.cases[0].name} / {name}", r, limit, r <= limit))
+    return rows
+
+
+def render(results, *, mode: str, rounds: int, threads: int, command: str) -> str:
+    lines = ["# Benchmark results", "",
+             f"Command: `{command}` ({mode} mode, {rounds} interleaved rounds after one "
+             "warm-up run per case; medians).", ""]
+    lines += [f"- {line}" for line in machine.describe(threads)] + [""]
+    rows = target_rows(results)
+    if rows:
+        lines += ["## Targets (ratio of median times, lower is faster)", "",
+                  "| comparison | ratio | target | met |", "|---|---:|---:|---|"]
+        for label, r, limit, ok in rows:
+            lines.append(f"| {label} | {r:.3g} | ≤ {limit:g} | {'yes' if ok else 'NO'} |")
+        lines.append("")
+    lines += ["## Workloads", ""]
+    for res in results:
+        lines += workload_table(res)
+    lines += ["Spread: (slowest - fastest) / median over the rounds. Traced peak: the most "
+              "memory allocated during one run and held at once, as tracemalloc sees it "
+              "(NumPy arrays and Python objects; PyTorch's tensors are invisible to it, hence "
+              "—). RSS growth: peak resident memory during one run in a fresh process minus "
+              "the resident memory after setup (data and initial model); it sees every "
+              "allocator but also counts first-touched library pages. Final loss: the "
+              "last epoch's mean batch loss, a check that each row did the same work.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""Run the workloads: interleaved timing rounds, then the memory runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import machine
+from .measure import Timing, rss_growth_fresh, time_interleaved, traced_peak
+from .torch_loops import torch_or_none
+from .workloads import MODES, Workload, build
+
+
+@dataclass
+class CaseResult:
+    name: str
+    timing: Timing
+    traced_bytes: int | None
+    rss_bytes: int | None
+
+
+@dataclass
+class WorkloadResult:
+    workload: Workload
+    cases: list[CaseResult]
+
+    def ratio(self, name: str) -> float:
+        """Median time of the package (the first case) / median time of case ``name``."""
+        times = {c.name: c.timing.median for c in self.cases}
+        return times[self.cases[0].name] / times[name]
+
+
+def set_threads() -> int:
+    """Give PyTorch as many threads as NumPy's BLAS has; return that number."""
+    threads = machine.numpy_blas_threads()
+    torch = torch_or_none()
+    if torch is not None:
+        torch.set_num_threads(threads)
+    return threads
+
+
+def run_suite(mode: str = "full", *, rounds: int | None = None, only=None, memory: bool = True,
+              log=print) -> tuple[list[WorkloadResult], int]:
+    """Run every workload of ``mode``; return the results and the thread count used."""
+    threads = set_threads()
+    rounds = rounds or MODES[mode]["rounds"]
+    results = []
+    for w in build(mode, only):
+        log(f"[{w.key}] timing {len(w.cases)} cases x {rounds} rounds ...")
+        timings = time_interleaved(w.cases, w.data, rounds)
+        cases = []
+        for name, setup in w.cases.items():
+            traced = rss = None
+            if memory:
+                log(f"[{w.key}] memory of {name} ...")
+                if not name.startswith("PyTorch"):
+                    traced = traced_peak(setup, w.data)
+                rss = rss_growth_fresh(mode, w.key, name, threads)
+            cases.append(CaseResult(name, timings[name], traced, rss))
+        results.append(WorkloadResult(w, cases))
+    return results, threads

@@ -1,0 +1,69 @@
+"""The benchmark harness runs end to end at tiny size (no timing is asserted)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from benchmarks.__main__ import main
+from benchmarks.floor import make_floor, matmul_flops
+from benchmarks.report import render, target_rows
+from benchmarks.suite import run_suite
+from benchmarks.workloads import MODES, build
+
+
+def test_every_quick_workload_runs_once_at_tiny_size():
+    results, threads = run_suite("tiny", rounds=1, memory=False, log=lambda msg: None)
+    assert threads >= 1
+    assert [r.workload.key for r in results] == ["small", "large", "per_sample"]
+    for res in results:
+        assert res.cases[0].name in ("mlp_from_scratch", "full batch (50)")
+        for case in res.cases:
+            assert len(case.timing.seconds) == 1 and case.timing.median > 0
+            if case.name != "matrix-product floor":
+                assert math.isfinite(case.timing.result)
+        assert res.ratio(res.cases[0].name) == 1.0
+    text = render(results, mode="tiny", rounds=1, threads=threads, command="test")
+    for heading in ("## Targets", "### small", "### large", "### per-sample"):
+        assert heading in text
+    assert len(target_rows(results)) >= 2  # sklearn and the floor, PyTorch when installed
+
+
+def test_the_command_line_prints_the_table(capsys, tmp_path):
+    out = tmp_path / "table.md"
+    assert main(["--tiny", "--only", "per_sample", "--no-memory", "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "| per sample (batch 1) |" in printed
+    assert out.read_text(encoding="utf-8").strip() == printed.strip()
+
+
+def test_quick_mode_builds_the_same_workloads_as_the_full_run():
+    quick = build("quick")
+    full = build("full")
+    assert [w.key for w in quick] == [w.key for w in full]
+    assert all(list(q.cases) == list(f.cases) for q, f in zip(quick, full))
+    assert MODES["quick"]["rounds"] >= 2
+
+
+def test_floor_flop_count_matches_the_products_it_runs():
+    sizes, n = [6, 5, 4, 3], 10
+    # forward and dL/dW: every layer; dL/dz: every layer but the first
+    expected = 2 * n * (2 * (6 * 5 + 5 * 4 + 4 * 3) + (5 * 4 + 4 * 3))
+    assert matmul_flops(sizes, n) == expected
+    run = make_floor(np.ones((n, 6)), sizes, batch_size=4)
+    assert math.isnan(run())
+
+
+@pytest.mark.parametrize("mode", ["full", "quick"])
+def test_small_workload_trains_every_competitor_on_the_same_data(mode):
+    (small,) = build(mode, only=["small"])
+    X, y = small.data
+    assert X.shape == (MODES[mode]["small_n"], 2) and set(np.unique(y)) == {0, 1}
+
+
+def test_memory_runs_report_traced_and_resident_peaks():
+    results, _ = run_suite("tiny", rounds=1, only=["per_sample"], memory=True,
+                           log=lambda msg: None)
+    for case in results[0].cases:
+        assert case.traced_bytes > 0  # the fit's activations and gradients
+        assert case.rss_bytes is None or case.rss_bytes >= 0
