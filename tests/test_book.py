@@ -419,3 +419,34 @@ def test_api_reference_documents_every_public_name(site_html):
     assert not missing, f"not on the API page: {missing}"
     assert not top_level, f"top-level names not on the API page: {top_level}"
     assert not undescribed, f"on the API page without a description: {undescribed}"
+
+
+def docstring_equation_labels() -> dict[str, set[str]]:
+    """Public functions, classes and methods of the package, with the labels their docs name."""
+    named: dict[str, set[str]] = {}
+    for module, names in public_names().items():
+        mod = importlib.import_module(f"mlp_from_scratch.{module}")
+        for name in names:
+            obj = getattr(mod, name)
+            items = [(name, obj)]
+            if isinstance(obj, type):
+                items += [(f"{name}.{k}", v) for k, v in vars(obj).items()
+                          if callable(v) and not k.startswith("_")]
+            for qualname, item in items:
+                labels = set(re.findall(r"eq-[A-Za-z0-9-]+", getattr(item, "__doc__", "") or ""))
+                if labels and callable(item):
+                    named[f"mlp_from_scratch.{module}.{qualname}"] = labels
+    return named
+
+
+def test_api_page_links_each_core_equation_to_every_function_naming_it():
+    rows = {}
+    for line in (BOOK / "api.md").read_text(encoding="utf-8").splitlines():
+        label = re.match(r"\|\s*\{eq\}`(eq-[\w-]+)`\s*\|(.*)\|\s*$", line)
+        if label:
+            rows[label.group(1)] = set(re.findall(r"mlp_from_scratch(?:\.\w+)+", label.group(2)))
+    assert set(rows) == set(CORE_EQUATIONS)
+    missing = [f"{target} (names {label})"
+               for target, labels in docstring_equation_labels().items()
+               for label in labels if label in rows and target not in rows[label]]
+    assert not missing, f"add to the equation table of book/api.md: {missing}"
