@@ -62,6 +62,12 @@ def test_make_moons_split_respects_n_samples_and_test_size(n_samples, test_size,
     assert len(X_train) == len(y_train) == n_samples - n_test
 
 
+def test_make_moons_split_is_stratified_by_class():
+    _, _, y_train, y_test = make_moons_split()
+    assert np.bincount(y_train).tolist() == [400, 400]
+    assert np.bincount(y_test).tolist() == [100, 100]
+
+
 def test_make_moons_split_train_and_test_are_disjoint():
     X_train, X_test, _, _ = make_moons_split(n_samples=300)
     train_rows = {tuple(row) for row in X_train}

@@ -9,11 +9,15 @@ from mlp_from_scratch import (
     GradientCheckError,
     Linear,
     MSELoss,
+    ReLU,
     Sequential,
+    Sigmoid,
     SoftmaxCrossEntropyLoss,
     Tanh,
+    check_gradient_of,
     check_gradients,
     gradcheck,
+    gradcheck_layer,
     numerical_gradient,
     relative_error,
 )
@@ -145,3 +149,49 @@ def test_gradcheck_covers_layers_without_bias():
     errors = gradcheck(model, MSELoss(), rng.normal(size=(5, 3)), rng.normal(size=(5, 2)))
     assert set(errors) == {"layer0.W", "layer2.W", "layer2.b"}
     assert max(errors.values()) <= 1e-7
+
+
+def test_gradcheck_names_a_parameter_whose_gradient_has_the_wrong_shape(monkeypatch):
+    model, loss, X, y = _model_and_data("relu", "mse")
+    layer = model.layers[0]
+    original = layer.backward
+
+    def transposed_backward(grad_a, *args, **kwargs):
+        out = original(grad_a, *args, **kwargs)
+        layer.grads["W"] = layer.grads["W"].T.copy()
+        return out
+
+    monkeypatch.setattr(layer, "backward", transposed_backward)
+    with pytest.raises(GradientCheckError, match=r"layer0\.W.*\(6, 3\).*\(3, 6\)"):
+        gradcheck(model, loss, X, y)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: Linear(4, 3, rng=np.random.default_rng(0)), Sigmoid, Tanh, ReLU],
+    ids=["linear", "sigmoid", "tanh", "relu"],
+)
+def test_gradcheck_layer_passes_every_layer(make):
+    layer = make()
+    rng = np.random.default_rng(SEED)
+    x = rng.uniform(0.2, 2.0, size=(5, 4)) * rng.choice([-1.0, 1.0], size=(5, 4))
+    errors = gradcheck_layer(layer, x, rng=1)
+    assert set(errors) == {"input"} | set(layer.params)
+    assert max(errors.values()) <= 1e-7
+
+
+def test_check_gradient_of_accepts_a_correct_gradient_and_returns_its_error():
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    error = check_gradient_of(lambda v: float(np.sum(v**3)), x, 3 * x**2, name="cube")
+    assert 0.0 <= error <= 1e-7
+
+
+def test_check_gradient_of_rejects_a_wrong_gradient_naming_it():
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    with pytest.raises(GradientCheckError, match=r"cube.*relative error"):
+        check_gradient_of(lambda v: float(np.sum(v**3)), x, 2 * x**2, name="cube")
+
+
+def test_check_gradient_of_rejects_a_gradient_of_the_wrong_shape():
+    x = np.ones((2, 3))
+    with pytest.raises(GradientCheckError, match=r"W.*\(3, 2\).*\(2, 3\)"):
+        check_gradient_of(lambda v: float(np.sum(v)), x, np.ones((3, 2)), name="W")
