@@ -28,7 +28,12 @@ ACTIVATION_LAYERS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}
 
 def pattern_of(shape):
     """A regular expression matching ``shape`` as Python prints it, e.g. ``\\(4,\\)``."""
-    return r"\(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + r"\)"
+    return (
+        r"\("
+        + ", ".join(str(s) for s in shape)
+        + ("," if len(shape) == 1 else "")
+        + r"\)"
+    )
 
 
 def _model(sizes=(3, 4, 2), activation="tanh"):
@@ -93,10 +98,19 @@ def test_linear_refuses_an_empty_batch():
 def test_fit_refuses_an_empty_training_set():
     model = _model()
     with pytest.raises(ValueError, match=r"(?i)X.*empty"):
-        fit(model, MSELoss(), SGD(model, lr=0.1), np.ones((0, 3)), np.ones((0, 2)), epochs=1)
+        fit(
+            model,
+            MSELoss(),
+            SGD(model, lr=0.1),
+            np.ones((0, 3)),
+            np.ones((0, 2)),
+            epochs=1,
+        )
 
 
-@pytest.mark.parametrize("make", [MSELoss, SoftmaxCrossEntropyLoss], ids=["mse", "cross_entropy"])
+@pytest.mark.parametrize(
+    "make", [MSELoss, SoftmaxCrossEntropyLoss], ids=["mse", "cross_entropy"]
+)
 def test_losses_refuse_an_empty_batch(make):
     target = np.ones((0, 2)) if make is MSELoss else np.array([], dtype=int)
     with pytest.raises(ValueError, match=r"(?i)empty"):
@@ -117,7 +131,9 @@ def test_backward_before_forward_is_a_runtime_error(make):
         layer.backward(np.ones((2, 2)))
 
 
-@pytest.mark.parametrize("make", [MSELoss, SoftmaxCrossEntropyLoss], ids=["mse", "cross_entropy"])
+@pytest.mark.parametrize(
+    "make", [MSELoss, SoftmaxCrossEntropyLoss], ids=["mse", "cross_entropy"]
+)
 def test_loss_backward_before_forward_is_a_runtime_error(make):
     with pytest.raises(RuntimeError, match=r"backward.*before forward"):
         make().backward()
@@ -132,7 +148,9 @@ def test_network_backward_before_forward_is_a_runtime_error():
 def test_linear_backward_refuses_a_gradient_of_the_wrong_shape(bad_shape):
     layer = Linear(3, 2, rng=np.random.default_rng(0))
     layer.forward(np.ones((4, 3)))
-    with pytest.raises(ValueError, match=r"Linear\(3, 2\).*\(4, 2\).*" + pattern_of(bad_shape)):
+    with pytest.raises(
+        ValueError, match=r"Linear\(3, 2\).*\(4, 2\).*" + pattern_of(bad_shape)
+    ):
         layer.backward(np.ones(bad_shape))
 
 
@@ -164,7 +182,9 @@ def test_network_backward_refuses_a_gradient_of_the_wrong_shape():
         ((3, 1), (4, 1), r"pred.*target.*\(3, 1\).*\(4, 1\)"),
     ],
 )
-def test_mse_refuses_pred_and_target_of_different_shapes(pred_shape, target_shape, pattern):
+def test_mse_refuses_pred_and_target_of_different_shapes(
+    pred_shape, target_shape, pattern
+):
     with pytest.raises(ValueError, match=pattern):
         MSELoss().forward(np.ones(pred_shape), np.ones(target_shape))
 
@@ -238,7 +258,14 @@ def test_fit_refuses_labels_of_a_different_length():
     model = _model((3, 4, 2))
     X, _ = _data(n=8)
     with pytest.raises(ValueError, match=r"y.*8"):
-        fit(model, SoftmaxCrossEntropyLoss(), SGD(model, lr=0.1), X, np.zeros(6, dtype=int), epochs=1)
+        fit(
+            model,
+            SoftmaxCrossEntropyLoss(),
+            SGD(model, lr=0.1),
+            X,
+            np.zeros(6, dtype=int),
+            epochs=1,
+        )
 
 
 @pytest.mark.parametrize("where", ["X", "y", "X_val", "y_val"])
@@ -252,10 +279,19 @@ def test_fit_refuses_nan_or_inf_in_the_data(where, bad):
     data[where][1, 0] = bad
     before = [array.copy() for layer in model.layers for array in layer.params.values()]
     with pytest.raises(ValueError, match=where + r".*(NaN|infinite)"):
-        fit(model, MSELoss(), SGD(model, lr=0.1), data["X"], data["y"], epochs=2,
-            validation_data=(data["X_val"], data["y_val"]))
+        fit(
+            model,
+            MSELoss(),
+            SGD(model, lr=0.1),
+            data["X"],
+            data["y"],
+            epochs=2,
+            validation_data=(data["X_val"], data["y_val"]),
+        )
     after = [array for layer in model.layers for array in layer.params.values()]
-    assert all(np.array_equal(a, b) for a, b in zip(before, after)), "training started on bad data"
+    assert all(
+        np.array_equal(a, b) for a, b in zip(before, after)
+    ), "training started on bad data"
 
 
 def test_network_forward_refuses_nan_input():
@@ -281,8 +317,16 @@ def test_fit_refuses_a_batch_size_that_is_not_an_integer(batch_size):
         fit(model, MSELoss(), SGD(model, lr=0.1), X, y, epochs=1, batch_size=batch_size)
 
 
-@pytest.mark.parametrize("epochs, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError),
-                                           ("3", TypeError), (None, TypeError)])
+@pytest.mark.parametrize(
+    "epochs, error",
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        (1.5, TypeError),
+        ("3", TypeError),
+        (None, TypeError),
+    ],
+)
 def test_fit_refuses_bad_epochs(epochs, error):
     model = _model()
     X, y = _data()
@@ -294,9 +338,13 @@ def test_fit_refuses_bad_epochs(epochs, error):
 
 
 @pytest.mark.parametrize("make", [SGD, Adam], ids=["sgd", "adam"])
-@pytest.mark.parametrize("lr", [0.0, -0.1, math.nan, math.inf], ids=["zero", "negative", "nan", "inf"])
+@pytest.mark.parametrize(
+    "lr", [0.0, -0.1, math.nan, math.inf], ids=["zero", "negative", "nan", "inf"]
+)
 def test_optimizers_refuse_a_bad_learning_rate(make, lr):
-    with pytest.raises(ValueError, match=r"(?i)(learning rate|lr).*positive.*" + str(lr)):
+    with pytest.raises(
+        ValueError, match=r"(?i)(learning rate|lr).*positive.*" + str(lr)
+    ):
         make(_model(), lr=lr)
 
 
@@ -357,7 +405,14 @@ def test_linear_refuses_sizes_that_are_not_integers(n_in):
         ([3, 2.5, 1], TypeError, r"sizes\[1\].*integer"),
         ("321", ValueError, r"sizes"),
     ],
-    ids=["one_size", "empty", "zero_width", "negative_width", "fractional_width", "string"],
+    ids=[
+        "one_size",
+        "empty",
+        "zero_width",
+        "negative_width",
+        "fractional_width",
+        "string",
+    ],
 )
 def test_mlp_refuses_bad_layer_sizes(sizes, error, pattern):
     with pytest.raises(error, match=pattern):
@@ -366,8 +421,12 @@ def test_mlp_refuses_bad_layer_sizes(sizes, error, pattern):
 
 @pytest.mark.parametrize("activation", ["softplus", "Sigmoid ", "", None])
 def test_mlp_refuses_an_unknown_activation(activation):
-    with pytest.raises(ValueError, match=r"unknown activation.*" + repr(activation).replace("(", r"\(")
-                       + r".*relu.*sigmoid.*tanh"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown activation.*"
+        + repr(activation).replace("(", r"\(")
+        + r".*relu.*sigmoid.*tanh",
+    ):
         MLP([2, 3, 1], activation=activation)
 
 

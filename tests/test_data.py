@@ -46,7 +46,9 @@ def test_make_moons_split_sizes_dtypes_and_labels():
     assert X_train.shape == (800, 2) and X_test.shape == (200, 2)
     assert y_train.shape == (800,) and y_test.shape == (200,)
     assert X_train.dtype == np.float64 and X_test.dtype == np.float64
-    assert np.issubdtype(y_train.dtype, np.integer) and np.issubdtype(y_test.dtype, np.integer)
+    assert np.issubdtype(y_train.dtype, np.integer) and np.issubdtype(
+        y_test.dtype, np.integer
+    )
     assert set(np.unique(y_train)) == {0, 1} and set(np.unique(y_test)) == {0, 1}
     assert np.all(np.isfinite(X_train)) and np.all(np.isfinite(X_test))
     # two moons live roughly in [-1.5, 2.5] x [-1, 1.5]
@@ -55,9 +57,15 @@ def test_make_moons_split_sizes_dtypes_and_labels():
     assert both[:, 1].min() > -1.5 and both[:, 1].max() < 2.0
 
 
-@pytest.mark.parametrize("n_samples, test_size, n_test", [(100, 0.2, 20), (250, 0.4, 100), (50, 0.5, 25)])
-def test_make_moons_split_respects_n_samples_and_test_size(n_samples, test_size, n_test):
-    X_train, X_test, y_train, y_test = make_moons_split(n_samples=n_samples, test_size=test_size)
+@pytest.mark.parametrize(
+    "n_samples, test_size, n_test", [(100, 0.2, 20), (250, 0.4, 100), (50, 0.5, 25)]
+)
+def test_make_moons_split_respects_n_samples_and_test_size(
+    n_samples, test_size, n_test
+):
+    X_train, X_test, y_train, y_test = make_moons_split(
+        n_samples=n_samples, test_size=test_size
+    )
     assert len(X_test) == len(y_test) == n_test
     assert len(X_train) == len(y_train) == n_samples - n_test
 

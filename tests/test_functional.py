@@ -26,7 +26,13 @@ def test_linear_forward_is_z_times_W_plus_b():
         a = F.linear_forward(z, W, b)
         assert a.shape == (n, n_out)
         expected = np.array(
-            [[sum(z[i, k] * W[k, j] for k in range(n_in)) + b[j] for j in range(n_out)] for i in range(n)]
+            [
+                [
+                    sum(z[i, k] * W[k, j] for k in range(n_in)) + b[j]
+                    for j in range(n_out)
+                ]
+                for i in range(n)
+            ]
         )
         np.testing.assert_allclose(a, expected, rtol=1e-12, atol=1e-12)
 
@@ -36,7 +42,9 @@ def test_linear_forward_without_bias_is_z_times_W():
     z = rng.normal(size=(4, 3))
     W = rng.normal(size=(3, 2))
     np.testing.assert_allclose(F.linear_forward(z, W), z @ W, rtol=1e-14, atol=1e-14)
-    np.testing.assert_allclose(F.linear_forward(z, W, None), z @ W, rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(
+        F.linear_forward(z, W, None), z @ W, rtol=1e-14, atol=1e-14
+    )
 
 
 def test_linear_backward_matches_finite_differences():
@@ -53,7 +61,11 @@ def test_linear_backward_matches_finite_differences():
         num_W = central_difference(lambda W_: np.sum(G * F.linear_forward(z, W_, b)), W)
         num_b = central_difference(lambda b_: np.sum(G * F.linear_forward(z, W, b_)), b)
 
-        assert grad_z.shape == z.shape and grad_W.shape == W.shape and grad_b.shape == b.shape
+        assert (
+            grad_z.shape == z.shape
+            and grad_W.shape == W.shape
+            and grad_b.shape == b.shape
+        )
         assert rel_error(grad_z, num_z) <= TOL
         assert rel_error(grad_W, num_W) <= TOL
         assert rel_error(grad_b, num_b) <= TOL
@@ -67,15 +79,33 @@ def test_linear_grad_functions_match_finite_differences():
         W = rng.normal(size=(n_in, n_out))
         b = rng.normal(size=n_out)
         G = rng.normal(size=(n, n_out))
-        assert rel_error(
-            F.linear_grad_W(z, G), central_difference(lambda W_: np.sum(G * F.linear_forward(z, W_, b)), W)
-        ) <= TOL
-        assert rel_error(
-            F.linear_grad_b(G), central_difference(lambda b_: np.sum(G * F.linear_forward(z, W, b_)), b)
-        ) <= TOL
-        assert rel_error(
-            F.linear_grad_z(G, W), central_difference(lambda z_: np.sum(G * F.linear_forward(z_, W, b)), z)
-        ) <= TOL
+        assert (
+            rel_error(
+                F.linear_grad_W(z, G),
+                central_difference(
+                    lambda W_: np.sum(G * F.linear_forward(z, W_, b)), W
+                ),
+            )
+            <= TOL
+        )
+        assert (
+            rel_error(
+                F.linear_grad_b(G),
+                central_difference(
+                    lambda b_: np.sum(G * F.linear_forward(z, W, b_)), b
+                ),
+            )
+            <= TOL
+        )
+        assert (
+            rel_error(
+                F.linear_grad_z(G, W),
+                central_difference(
+                    lambda z_: np.sum(G * F.linear_forward(z_, W, b)), z
+                ),
+            )
+            <= TOL
+        )
 
 
 def test_linear_gradients_match_the_broadcasting_form():
@@ -91,9 +121,15 @@ def test_linear_gradients_match_the_broadcasting_form():
         grad_z_broadcast = (grad_a[:, None, :] * W[None, :, :]).sum(axis=2)
         grad_b_broadcast = np.einsum("nj->j", grad_a)
 
-        np.testing.assert_allclose(F.linear_grad_W(z, grad_a), grad_W_broadcast, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(F.linear_grad_z(grad_a, W), grad_z_broadcast, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(F.linear_grad_b(grad_a), grad_b_broadcast, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            F.linear_grad_W(z, grad_a), grad_W_broadcast, rtol=1e-12, atol=1e-12
+        )
+        np.testing.assert_allclose(
+            F.linear_grad_z(grad_a, W), grad_z_broadcast, rtol=1e-12, atol=1e-12
+        )
+        np.testing.assert_allclose(
+            F.linear_grad_b(grad_a), grad_b_broadcast, rtol=1e-12, atol=1e-12
+        )
 
         grad_z, grad_W, grad_b = F.linear_backward(grad_a, z, W)
         np.testing.assert_allclose(grad_W, grad_W_broadcast, rtol=1e-12, atol=1e-12)
@@ -103,7 +139,11 @@ def test_linear_gradients_match_the_broadcasting_form():
 
 def test_linear_backward_does_not_modify_its_arguments():
     rng = np.random.default_rng(SEED)
-    z, W, grad_a = rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), rng.normal(size=(5, 2))
+    z, W, grad_a = (
+        rng.normal(size=(5, 3)),
+        rng.normal(size=(3, 2)),
+        rng.normal(size=(5, 2)),
+    )
     copies = [z.copy(), W.copy(), grad_a.copy()]
     F.linear_backward(grad_a, z, W)
     for original, copy in zip((z, W, grad_a), copies):
@@ -115,7 +155,9 @@ def test_linear_backward_does_not_modify_its_arguments():
 
 def test_sigmoid_matches_the_logistic_formula():
     a = np.linspace(-8.0, 8.0, 33).reshape(3, 11)
-    np.testing.assert_allclose(F.sigmoid(a), 1.0 / (1.0 + np.exp(-a)), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(
+        F.sigmoid(a), 1.0 / (1.0 + np.exp(-a)), rtol=1e-14, atol=0
+    )
 
 
 def test_tanh_matches_numpy_tanh():
@@ -130,7 +172,11 @@ def test_relu_is_the_positive_part():
 
 @pytest.mark.parametrize(
     "forward, backward, uses_output",
-    [(F.sigmoid, F.sigmoid_backward, True), (F.tanh, F.tanh_backward, True), (F.relu, F.relu_backward, False)],
+    [
+        (F.sigmoid, F.sigmoid_backward, True),
+        (F.tanh, F.tanh_backward, True),
+        (F.relu, F.relu_backward, False),
+    ],
     ids=["sigmoid", "tanh", "relu"],
 )
 def test_activation_backward_matches_finite_differences(forward, backward, uses_output):
@@ -149,14 +195,18 @@ def test_sigmoid_backward_uses_z_times_one_minus_z():
     rng = np.random.default_rng(SEED)
     z = rng.uniform(0.01, 0.99, size=(3, 4))
     G = rng.normal(size=(3, 4))
-    np.testing.assert_allclose(F.sigmoid_backward(G, z), G * z * (1 - z), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(
+        F.sigmoid_backward(G, z), G * z * (1 - z), rtol=1e-14, atol=0
+    )
 
 
 def test_tanh_backward_uses_one_minus_z_squared():
     rng = np.random.default_rng(SEED)
     z = rng.uniform(-0.99, 0.99, size=(3, 4))
     G = rng.normal(size=(3, 4))
-    np.testing.assert_allclose(F.tanh_backward(G, z), G * (1 - z**2), rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(
+        F.tanh_backward(G, z), G * (1 - z**2), rtol=1e-14, atol=1e-16
+    )
 
 
 def test_relu_backward_is_zero_at_the_kink_and_for_negative_inputs():
@@ -209,7 +259,9 @@ def test_log_softmax_equals_log_of_softmax():
     a = rng.normal(scale=2.0, size=(6, 5))
     direct = a - np.log(np.exp(a).sum(axis=1, keepdims=True))
     np.testing.assert_allclose(F.log_softmax(a), direct, rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(np.exp(F.log_softmax(a)), F.softmax(a), rtol=1e-13, atol=0)
+    np.testing.assert_allclose(
+        np.exp(F.log_softmax(a)), F.softmax(a), rtol=1e-13, atol=0
+    )
 
 
 def test_softmax_jacobian_matches_finite_differences_of_softmax():
@@ -223,7 +275,9 @@ def test_softmax_jacobian_matches_finite_differences_of_softmax():
         for i in range(K):  # row i: gradient of p_i with respect to a
             numeric[i] = central_difference(lambda a_: F.softmax(a_[None, :])[0, i], a)
         assert rel_error(J, numeric) <= TOL
-        np.testing.assert_allclose(J, np.diag(p) - np.outer(p, p), rtol=1e-14, atol=1e-16)
+        np.testing.assert_allclose(
+            J, np.diag(p) - np.outer(p, p), rtol=1e-14, atol=1e-16
+        )
 
 
 def test_softmax_backward_matches_finite_differences():
@@ -243,7 +297,9 @@ def test_softmax_backward_is_the_rowwise_jacobian_product():
     G = rng.normal(size=(4, 5))
     p = F.softmax(a)
     rowwise = np.stack([F.softmax_jacobian(p[i]) @ G[i] for i in range(4)])
-    np.testing.assert_allclose(F.softmax_backward(G, p), rowwise, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        F.softmax_backward(G, p), rowwise, rtol=1e-12, atol=1e-14
+    )
 
 
 def test_one_hot_puts_a_single_one_per_row():
@@ -263,7 +319,9 @@ def test_mse_is_sum_of_squares_over_two_n():
         pred, target = rng.normal(size=shape), rng.normal(size=shape)
         value = F.mse(pred, target)
         assert isinstance(value, float)
-        assert value == pytest.approx(np.sum((pred - target) ** 2) / (2 * shape[0]), rel=1e-14)
+        assert value == pytest.approx(
+            np.sum((pred - target) ** 2) / (2 * shape[0]), rel=1e-14
+        )
 
 
 def test_mse_backward_matches_finite_differences():
@@ -272,7 +330,10 @@ def test_mse_backward_matches_finite_differences():
         pred, target = rng.normal(size=shape), rng.normal(size=shape)
         grad = F.mse_backward(pred, target)
         np.testing.assert_allclose(grad, (pred - target) / shape[0], rtol=1e-14, atol=0)
-        assert rel_error(grad, central_difference(lambda p_: F.mse(p_, target), pred)) <= TOL
+        assert (
+            rel_error(grad, central_difference(lambda p_: F.mse(p_, target), pred))
+            <= TOL
+        )
 
 
 def test_softmax_cross_entropy_matches_the_direct_formula():
@@ -293,7 +354,9 @@ def test_softmax_cross_entropy_backward_matches_finite_differences():
         logits = rng.normal(size=(n, K))
         labels = rng.integers(0, K, size=n)
         grad = F.softmax_cross_entropy_backward(logits, labels)
-        numeric = central_difference(lambda l_: F.softmax_cross_entropy(l_, labels), logits)
+        numeric = central_difference(
+            lambda l_: F.softmax_cross_entropy(l_, labels), logits
+        )
         assert grad.shape == logits.shape
         assert rel_error(grad, numeric) <= TOL
         expected = (F.softmax(logits) - np.eye(K)[labels]) / n

@@ -54,7 +54,9 @@ def test_numerical_gradient_works_on_matrices_read_through_a_closure():
 
 def test_numerical_gradient_restores_x_exactly():
     rng = np.random.default_rng(SEED)
-    x = rng.normal(size=(4, 3)) * 1e3  # large entries: x + eps - eps would not round-trip
+    x = (
+        rng.normal(size=(4, 3)) * 1e3
+    )  # large entries: x + eps - eps would not round-trip
     before = x.copy()
     seen = []
 
@@ -81,7 +83,9 @@ def test_relative_error_values():
     assert relative_error(a, -a) == pytest.approx(1.0)
     assert relative_error(np.array([1.0, 0.0]), np.zeros(2)) == pytest.approx(1.0)
     b = np.array([1.0, 2.0, 3.5])
-    assert relative_error(a, b) == pytest.approx(0.5 / (np.linalg.norm(a) + np.linalg.norm(b)))
+    assert relative_error(a, b) == pytest.approx(
+        0.5 / (np.linalg.norm(a) + np.linalg.norm(b))
+    )
     assert relative_error(a, b) == relative_error(b, a)
 
 
@@ -100,7 +104,11 @@ def test_gradcheck_returns_one_small_error_per_parameter(activation, loss_name):
     model, loss, X, y = _model_and_data(activation, loss_name)
     before = [array.copy() for layer in model.layers for array in layer.params.values()]
     errors = gradcheck(model, loss, X, y)
-    expected = {f"layer{i}.{key}" for i, layer in enumerate(model.layers) for key in layer.params}
+    expected = {
+        f"layer{i}.{key}"
+        for i, layer in enumerate(model.layers)
+        for key in layer.params
+    }
     assert set(errors) == expected
     assert len(errors) == 6
     assert all(error <= 1e-7 for error in errors.values()), errors
@@ -146,7 +154,9 @@ def test_check_gradients_flags_a_wrong_input_gradient_in_the_layers_below(monkey
 def test_gradcheck_covers_layers_without_bias():
     rng = np.random.default_rng(SEED)
     model = Sequential(Linear(3, 4, bias=False, rng=rng), Tanh(), Linear(4, 2, rng=rng))
-    errors = gradcheck(model, MSELoss(), rng.normal(size=(5, 3)), rng.normal(size=(5, 2)))
+    errors = gradcheck(
+        model, MSELoss(), rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    )
     assert set(errors) == {"layer0.W", "layer2.W", "layer2.b"}
     assert max(errors.values()) <= 1e-7
 
@@ -167,7 +177,8 @@ def test_gradcheck_names_a_parameter_whose_gradient_has_the_wrong_shape(monkeypa
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: Linear(4, 3, rng=np.random.default_rng(0)), Sigmoid, Tanh, ReLU],
+    "make",
+    [lambda: Linear(4, 3, rng=np.random.default_rng(0)), Sigmoid, Tanh, ReLU],
     ids=["linear", "sigmoid", "tanh", "relu"],
 )
 def test_gradcheck_layer_passes_every_layer(make):

@@ -17,9 +17,16 @@ def _models():
     yield "sigmoid", MLP([3, 5, 4, 2], activation="sigmoid", rng=rng)
     yield "tanh", MLP([3, 5, 2], activation="tanh", rng=rng)
     yield "relu", MLP([3, 7, 7, 1], activation="relu", rng=rng)
-    yield "no_bias", Sequential(Linear(3, 4, bias=False, rng=rng), Tanh(), Linear(4, 2, bias=False, rng=rng))
-    yield "mixed", Sequential(Linear(3, 4, rng=rng), ReLU(), Linear(4, 4, bias=False, rng=rng), Sigmoid(),
-                              Linear(4, 2, rng=rng))
+    yield "no_bias", Sequential(
+        Linear(3, 4, bias=False, rng=rng), Tanh(), Linear(4, 2, bias=False, rng=rng)
+    )
+    yield "mixed", Sequential(
+        Linear(3, 4, rng=rng),
+        ReLU(),
+        Linear(4, 4, bias=False, rng=rng),
+        Sigmoid(),
+        Linear(4, 2, rng=rng),
+    )
     yield "single_linear", Sequential(Linear(3, 2, init="uniform", rng=rng))
 
 
@@ -41,7 +48,9 @@ def test_save_load_round_trip_gives_bit_identical_predictions(tmp_path, name):
     save(model, path)
     loaded = load(path)
     assert isinstance(loaded, Sequential)
-    assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]
+    assert [type(layer) for layer in loaded.layers] == [
+        type(layer) for layer in model.layers
+    ]
     for old, new in zip(model.layers, loaded.layers):
         assert set(old.params) == set(new.params)
         for key in old.params:
@@ -63,7 +72,9 @@ def test_save_leaves_no_temporary_files(tmp_path):
     for i, model in enumerate(MODELS.values()):
         save(model, tmp_path / f"model{i}.npz")
     save(MODELS["relu"], tmp_path / "model0.npz")  # overwriting an existing file
-    assert sorted(os.listdir(tmp_path)) == sorted(f"model{i}.npz" for i in range(len(MODELS)))
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        f"model{i}.npz" for i in range(len(MODELS))
+    )
     assert [type(layer) for layer in load(tmp_path / "model0.npz").layers] == [
         type(layer) for layer in MODELS["relu"].layers
     ]
@@ -169,7 +180,9 @@ def _crash_after_writing_half(*args, **kwargs):
 
 
 @pytest.mark.parametrize("crash_in", ["savez", "replace"])
-def test_a_crash_during_save_keeps_the_previous_file_and_leaves_no_temp_file(tmp_path, monkeypatch, crash_in):
+def test_a_crash_during_save_keeps_the_previous_file_and_leaves_no_temp_file(
+    tmp_path, monkeypatch, crash_in
+):
     path = tmp_path / "model.npz"
     old_model = MODELS["sigmoid"]
     save(old_model, path)
@@ -179,6 +192,7 @@ def test_a_crash_during_save_keeps_the_previous_file_and_leaves_no_temp_file(tmp
         monkeypatch.setattr(np, "savez", _crash_after_writing_half)
         monkeypatch.setattr(np, "savez_compressed", _crash_after_writing_half)
     else:
+
         def failing_replace(*args, **kwargs):
             raise OSError("rename failed")
 

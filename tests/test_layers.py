@@ -41,14 +41,18 @@ def test_linear_parameters_have_the_documented_shapes_and_dtype():
     assert set(layer.params) == {"W", "b"}
     assert layer.params["W"].shape == (4, 3)
     assert layer.params["b"].shape == (3,)
-    assert layer.params["W"].dtype == np.float64 and layer.params["b"].dtype == np.float64
+    assert (
+        layer.params["W"].dtype == np.float64 and layer.params["b"].dtype == np.float64
+    )
 
 
 def test_linear_without_bias_has_no_b():
     layer = Linear(4, 3, bias=False, rng=np.random.default_rng(0))
     assert set(layer.params) == {"W"}
     z = np.random.default_rng(1).normal(size=(5, 4))
-    np.testing.assert_allclose(layer.forward(z), z @ layer.params["W"], rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(
+        layer.forward(z), z @ layer.params["W"], rtol=1e-14, atol=1e-14
+    )
     layer.backward(np.ones((5, 3)))
     assert set(layer.grads) == {"W"}
 
@@ -80,7 +84,9 @@ def test_linear_backward_matches_finite_differences(bias):
         numeric_z = central_difference(lambda z_: np.sum(G * layer.forward(z_)), z)
         assert rel_error(grad_z, numeric_z) <= TOL
         for name, array in layer.params.items():
-            numeric = central_difference_in_place(lambda: np.sum(G * layer.forward(z)), array)
+            numeric = central_difference_in_place(
+                lambda: np.sum(G * layer.forward(z)), array
+            )
             assert layer.grads[name].shape == array.shape
             assert rel_error(layer.grads[name], numeric) <= TOL, name
 
@@ -161,7 +167,9 @@ def test_backward_overwrites_grads_instead_of_accumulating(name):
     # a different upstream gradient replaces the old gradients entirely
     layer.backward(2.0 * G)
     for key in first:
-        np.testing.assert_allclose(layer.grads[key], 2.0 * first[key], rtol=1e-14, atol=0)
+        np.testing.assert_allclose(
+            layer.grads[key], 2.0 * first[key], rtol=1e-14, atol=0
+        )
 
 
 def test_linear_grads_are_set_for_every_parameter():

@@ -16,7 +16,9 @@ def test_mse_loss_is_sum_of_squares_over_two_n():
         loss = MSELoss()
         value = loss.forward(pred, target)
         assert isinstance(value, float)
-        expected = sum((p - t) ** 2 for p, t in zip(pred.ravel(), target.ravel())) / (2 * shape[0])
+        expected = sum((p - t) ** 2 for p, t in zip(pred.ravel(), target.ravel())) / (
+            2 * shape[0]
+        )
         assert value == pytest.approx(expected, rel=1e-13)
         assert loss(pred, target) == value
 
@@ -64,10 +66,14 @@ def test_cross_entropy_loss_backward_matches_finite_differences():
         loss.forward(logits, labels)
         grad = loss.backward()
         assert grad.shape == logits.shape
-        numeric = central_difference(lambda l_: SoftmaxCrossEntropyLoss().forward(l_, labels), logits)
+        numeric = central_difference(
+            lambda l_: SoftmaxCrossEntropyLoss().forward(l_, labels), logits
+        )
         assert rel_error(grad, numeric) <= TOL
         p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-        np.testing.assert_allclose(grad, (p - np.eye(K)[labels]) / n, rtol=1e-12, atol=1e-16)
+        np.testing.assert_allclose(
+            grad, (p - np.eye(K)[labels]) / n, rtol=1e-12, atol=1e-16
+        )
 
 
 def test_cross_entropy_gradient_rows_sum_to_zero():
@@ -85,14 +91,18 @@ def test_cross_entropy_accepts_whole_number_float_labels():
     assert as_int == as_float
 
 
-@pytest.mark.parametrize("make", [MSELoss, SoftmaxCrossEntropyLoss], ids=["mse", "cross_entropy"])
+@pytest.mark.parametrize(
+    "make", [MSELoss, SoftmaxCrossEntropyLoss], ids=["mse", "cross_entropy"]
+)
 def test_loss_backward_uses_the_last_forward_and_does_not_grow(make):
     rng = np.random.default_rng(SEED)
     loss = make()
 
     def batch(n):
         pred = rng.normal(size=(n, 3))
-        target = rng.normal(size=(n, 3)) if make is MSELoss else rng.integers(0, 3, size=n)
+        target = (
+            rng.normal(size=(n, 3)) if make is MSELoss else rng.integers(0, 3, size=n)
+        )
         return pred, target
 
     loss.forward(*batch(5))
@@ -109,7 +119,9 @@ def test_loss_backward_uses_the_last_forward_and_does_not_grow(make):
     assert stored_footprint(loss) == footprint
 
 
-@pytest.mark.parametrize("make", [MSELoss, SoftmaxCrossEntropyLoss], ids=["mse", "cross_entropy"])
+@pytest.mark.parametrize(
+    "make", [MSELoss, SoftmaxCrossEntropyLoss], ids=["mse", "cross_entropy"]
+)
 def test_loss_does_not_modify_its_arguments(make):
     rng = np.random.default_rng(SEED)
     pred = rng.normal(size=(5, 3))
@@ -120,5 +132,7 @@ def test_loss_does_not_modify_its_arguments(make):
     grad = loss.backward()
     assert np.array_equal(pred, pred_copy)
     assert np.array_equal(target, target_copy)
-    grad[...] = 0.0  # the caller owning the gradient must not corrupt the loss's own state
+    grad[...] = (
+        0.0  # the caller owning the gradient must not corrupt the loss's own state
+    )
     assert not np.array_equal(loss.backward(), grad)

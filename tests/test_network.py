@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from helpers import TOL, central_difference, central_difference_in_place, rel_error, stored_footprint
+from helpers import (
+    TOL,
+    central_difference,
+    central_difference_in_place,
+    rel_error,
+    stored_footprint,
+)
 from mlp_from_scratch import (
     MLP,
     Linear,
@@ -46,7 +52,11 @@ def test_mlp_alternates_linear_layers_and_activations_with_a_linear_output():
         assert isinstance(model, Sequential)
         kinds = [type(layer) for layer in model.layers]
         assert kinds == [Linear, cls, Linear, cls, Linear]
-        shapes = [layer.params["W"].shape for layer in model.layers if isinstance(layer, Linear)]
+        shapes = [
+            layer.params["W"].shape
+            for layer in model.layers
+            if isinstance(layer, Linear)
+        ]
         assert shapes == [(3, 5), (5, 4), (4, 2)]
 
 
@@ -61,7 +71,9 @@ def test_mlp_default_activation_is_sigmoid():
 
 
 def test_mlp_passes_init_to_every_linear_layer():
-    model = MLP([3, 6, 6, 1], activation="tanh", rng=np.random.default_rng(0), init="naive")
+    model = MLP(
+        [3, 6, 6, 1], activation="tanh", rng=np.random.default_rng(0), init="naive"
+    )
     for layer in model.layers:
         if isinstance(layer, Linear):
             assert np.all(layer.params["W"] >= 0) and np.all(layer.params["W"] < 1e-3)
@@ -83,7 +95,10 @@ def test_sequential_forward_is_the_composition_of_its_layers():
     model = Sequential(first, act, second)
     assert list(model.layers) == [first, act, second]
     X = rng.normal(size=(5, 3))
-    expected = np.tanh(X @ first.params["W"] + first.params["b"]) @ second.params["W"] + second.params["b"]
+    expected = (
+        np.tanh(X @ first.params["W"] + first.params["b"]) @ second.params["W"]
+        + second.params["b"]
+    )
     np.testing.assert_allclose(model.forward(X), expected, rtol=1e-13, atol=1e-14)
     np.testing.assert_allclose(model(X), expected, rtol=1e-13, atol=1e-14)
 
@@ -131,7 +146,9 @@ def test_whole_mlp_gradients_match_finite_differences(activation, loss_name):
             return loss.forward(model.forward(X), y)
 
         for i, key, grad in analytic:
-            numeric = central_difference_in_place(objective, model.layers[i].params[key])
+            numeric = central_difference_in_place(
+                objective, model.layers[i].params[key]
+            )
             assert rel_error(grad, numeric) <= TOL, f"layer{i}.{key}"
         numeric_X = central_difference(lambda X_: loss.forward(model.forward(X_), y), X)
         assert rel_error(grad_X, numeric_X) <= TOL

@@ -11,7 +11,9 @@ SEED = 55
 def _setup(seed=SEED, bias_free_first=False):
     rng = np.random.default_rng(seed)
     if bias_free_first:
-        model = Sequential(Linear(3, 4, bias=False, rng=rng), Tanh(), Linear(4, 2, rng=rng))
+        model = Sequential(
+            Linear(3, 4, bias=False, rng=rng), Tanh(), Linear(4, 2, rng=rng)
+        )
     else:
         model = MLP([3, 4, 4, 2], activation="tanh", rng=rng)
     X, y = rng.normal(size=(7, 3)), rng.normal(size=(7, 2))
@@ -25,7 +27,8 @@ def _backward(model, loss, X, y):
 
 def _snapshot(model, what):
     return [
-        {key: array.copy() for key, array in getattr(layer, what).items()} for layer in model.layers
+        {key: array.copy() for key, array in getattr(layer, what).items()}
+        for layer in model.layers
     ]
 
 
@@ -33,7 +36,9 @@ def _param_arrays(model):
     return [array for layer in model.layers for array in layer.params.values()]
 
 
-@pytest.mark.parametrize("bias_free_first", [False, True], ids=["mlp", "bias_free_layer"])
+@pytest.mark.parametrize(
+    "bias_free_first", [False, True], ids=["mlp", "bias_free_layer"]
+)
 def test_sgd_step_is_exactly_p_minus_lr_times_g(bias_free_first):
     model, loss, X, y = _setup(bias_free_first=bias_free_first)
     optimizer = SGD(model, lr=0.1)
@@ -65,7 +70,9 @@ def test_sgd_momentum_matches_a_hand_computed_two_step_reference():
             v2 = mu * v1 + b[key]
             p2 = p1 - lr * v2
             np.testing.assert_allclose(layer.params[key], p2, rtol=1e-13, atol=1e-15)
-            assert not np.allclose(b[key], a[key])  # the second step really used new gradients
+            assert not np.allclose(
+                b[key], a[key]
+            )  # the second step really used new gradients
 
 
 def test_adam_matches_a_hand_computed_two_step_reference():
@@ -86,7 +93,9 @@ def test_adam_matches_a_hand_computed_two_step_reference():
                 m_hat = m[i][key] / (1 - b1**t)
                 v_hat = v[i][key] / (1 - b2**t)
                 p[i][key] = p[i][key] - lr * m_hat / (np.sqrt(v_hat) + eps)
-                np.testing.assert_allclose(layer.params[key], p[i][key], rtol=1e-12, atol=1e-14)
+                np.testing.assert_allclose(
+                    layer.params[key], p[i][key], rtol=1e-12, atol=1e-14
+                )
 
 
 def test_adam_first_step_moves_each_weight_by_about_lr():
@@ -100,11 +109,18 @@ def test_adam_first_step_moves_each_weight_by_about_lr():
         for key in p0:
             step = p0[key] - layer.params[key]
             big = np.abs(g[key]) > 1e-6
-            np.testing.assert_allclose(step[big], 1e-3 * np.sign(g[key][big]), rtol=1e-3)
+            np.testing.assert_allclose(
+                step[big], 1e-3 * np.sign(g[key][big]), rtol=1e-3
+            )
 
 
 @pytest.mark.parametrize(
-    "make", [lambda m: SGD(m, lr=0.1), lambda m: SGD(m, lr=0.1, momentum=0.5), lambda m: Adam(m, lr=0.01)],
+    "make",
+    [
+        lambda m: SGD(m, lr=0.1),
+        lambda m: SGD(m, lr=0.1, momentum=0.5),
+        lambda m: Adam(m, lr=0.01),
+    ],
     ids=["sgd", "momentum", "adam"],
 )
 def test_step_updates_every_parameter_of_every_layer_in_place(make):

@@ -26,7 +26,9 @@ PROPERTY_SETTINGS = dict(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
-sizes_strategy = st.lists(st.integers(1, 8), min_size=2, max_size=7)  # 1 to 6 Linear layers
+sizes_strategy = st.lists(
+    st.integers(1, 8), min_size=2, max_size=7
+)  # 1 to 6 Linear layers
 activation_strategy = st.sampled_from(["sigmoid", "tanh", "relu"])
 loss_strategy = st.sampled_from(["mse", "cross_entropy"])
 batch_strategy = st.integers(1, 16)
@@ -56,8 +58,9 @@ def assert_gradient_matches(analytic, numeric, loss_value, name):
     of 1e-6 and below, where only the second bound is meaningful)."""
     error = rel_error(analytic, numeric)
     floor = 1e-10 * max(1.0, abs(loss_value)) * np.sqrt(analytic.size)
-    assert error <= TOL or np.linalg.norm(analytic - numeric) <= floor, (
-        f"{name}: relative error {error:.3g}, absolute {np.linalg.norm(analytic - numeric):.3g}")
+    assert (
+        error <= TOL or np.linalg.norm(analytic - numeric) <= floor
+    ), f"{name}: relative error {error:.3g}, absolute {np.linalg.norm(analytic - numeric):.3g}"
 
 
 def _min_relu_input(model, X):
@@ -70,11 +73,20 @@ def _min_relu_input(model, X):
 
 
 @settings(max_examples=60, **PROPERTY_SETTINGS)
-@given(sizes=sizes_strategy, activation=activation_strategy, loss_name=loss_strategy,
-       n=batch_strategy, seed=seed_strategy)
-def test_random_mlps_backpropagate_gradients_that_match_finite_differences(sizes, activation, loss_name, n, seed):
+@given(
+    sizes=sizes_strategy,
+    activation=activation_strategy,
+    loss_name=loss_strategy,
+    n=batch_strategy,
+    seed=seed_strategy,
+)
+def test_random_mlps_backpropagate_gradients_that_match_finite_differences(
+    sizes, activation, loss_name, n, seed
+):
     model, loss, X, y = _build(sizes, activation, loss_name, n, seed)
-    assume(_min_relu_input(model, X) > 1e-3)  # finite differences must not straddle a kink
+    assume(
+        _min_relu_input(model, X) > 1e-3
+    )  # finite differences must not straddle a kink
 
     value = loss.forward(model.forward(X), y)
     grad_X = model.backward(loss.backward())
@@ -94,9 +106,16 @@ def test_random_mlps_backpropagate_gradients_that_match_finite_differences(sizes
 
 
 @settings(max_examples=60, **PROPERTY_SETTINGS)
-@given(sizes=sizes_strategy, activation=activation_strategy, loss_name=loss_strategy,
-       n=batch_strategy, seed=seed_strategy)
-def test_random_mlps_have_consistent_shapes_and_overwritten_grads(sizes, activation, loss_name, n, seed):
+@given(
+    sizes=sizes_strategy,
+    activation=activation_strategy,
+    loss_name=loss_strategy,
+    n=batch_strategy,
+    seed=seed_strategy,
+)
+def test_random_mlps_have_consistent_shapes_and_overwritten_grads(
+    sizes, activation, loss_name, n, seed
+):
     model, loss, X, y = _build(sizes, activation, loss_name, n, seed)
     out = model.forward(X)
     assert out.shape == (n, sizes[-1]) and out.dtype == np.float64
@@ -115,21 +134,40 @@ def test_random_mlps_have_consistent_shapes_and_overwritten_grads(sizes, activat
 
 
 @settings(max_examples=60, **PROPERTY_SETTINGS)
-@given(sizes=sizes_strategy, activation=activation_strategy, loss_name=loss_strategy,
-       n=batch_strategy, seed=seed_strategy, lr=st.floats(1e-4, 1.0))
-def test_sgd_step_on_random_mlps_is_p_minus_lr_times_g(sizes, activation, loss_name, n, seed, lr):
+@given(
+    sizes=sizes_strategy,
+    activation=activation_strategy,
+    loss_name=loss_strategy,
+    n=batch_strategy,
+    seed=seed_strategy,
+    lr=st.floats(1e-4, 1.0),
+)
+def test_sgd_step_on_random_mlps_is_p_minus_lr_times_g(
+    sizes, activation, loss_name, n, seed, lr
+):
     model, loss, X, y = _build(sizes, activation, loss_name, n, seed)
     loss.forward(model.forward(X), y)
     model.backward(loss.backward())
-    before = [(p, p.copy(), layer.grads[k].copy()) for layer in model.layers for k, p in layer.params.items()]
+    before = [
+        (p, p.copy(), layer.grads[k].copy())
+        for layer in model.layers
+        for k, p in layer.params.items()
+    ]
     SGD(model, lr=lr).step()
     for array, old, grad in before:
         assert np.array_equal(array, old - lr * grad)
 
 
 @settings(max_examples=25, **PROPERTY_SETTINGS)
-@given(sizes=sizes_strategy, activation=activation_strategy, n=batch_strategy, seed=seed_strategy)
-def test_random_mlps_survive_a_save_load_round_trip_bit_for_bit(sizes, activation, n, seed):
+@given(
+    sizes=sizes_strategy,
+    activation=activation_strategy,
+    n=batch_strategy,
+    seed=seed_strategy,
+)
+def test_random_mlps_survive_a_save_load_round_trip_bit_for_bit(
+    sizes, activation, n, seed
+):
     model, _, X, _ = _build(sizes, activation, "mse", n, seed)
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.npz")
@@ -140,18 +178,38 @@ def test_random_mlps_survive_a_save_load_round_trip_bit_for_bit(sizes, activatio
 
 
 @settings(max_examples=80, **PROPERTY_SETTINGS)
-@given(n=batch_strategy, n_in=st.integers(1, 8), n_out=st.integers(1, 8), seed=seed_strategy)
-def test_linear_gradients_equal_the_broadcasting_form_on_random_shapes(n, n_in, n_out, seed):
+@given(
+    n=batch_strategy,
+    n_in=st.integers(1, 8),
+    n_out=st.integers(1, 8),
+    seed=seed_strategy,
+)
+def test_linear_gradients_equal_the_broadcasting_form_on_random_shapes(
+    n, n_in, n_out, seed
+):
     rng = np.random.default_rng(seed)
-    z, W, grad_a = rng.normal(size=(n, n_in)), rng.normal(size=(n_in, n_out)), rng.normal(size=(n, n_out))
+    z, W, grad_a = (
+        rng.normal(size=(n, n_in)),
+        rng.normal(size=(n_in, n_out)),
+        rng.normal(size=(n, n_out)),
+    )
     grad_z, grad_W, grad_b = F.linear_backward(grad_a, z, W)
-    np.testing.assert_allclose(grad_W, (z[:, :, None] * grad_a[:, None, :]).sum(axis=0), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(grad_z, (grad_a[:, None, :] * W[None, :, :]).sum(axis=2), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        grad_W, (z[:, :, None] * grad_a[:, None, :]).sum(axis=0), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        grad_z, (grad_a[:, None, :] * W[None, :, :]).sum(axis=2), rtol=1e-12, atol=1e-12
+    )
     np.testing.assert_allclose(grad_b, grad_a.sum(axis=0), rtol=1e-12, atol=1e-12)
 
 
 @settings(max_examples=80, **PROPERTY_SETTINGS)
-@given(n=batch_strategy, k=st.integers(1, 8), scale=st.floats(1e-3, 1e4), seed=seed_strategy)
+@given(
+    n=batch_strategy,
+    k=st.integers(1, 8),
+    scale=st.floats(1e-3, 1e4),
+    seed=seed_strategy,
+)
 def test_softmax_and_cross_entropy_invariants_hold_at_any_scale(n, k, scale, seed):
     rng = np.random.default_rng(seed)
     logits = rng.normal(size=(n, k)) * scale
@@ -164,7 +222,9 @@ def test_softmax_and_cross_entropy_invariants_hold_at_any_scale(n, k, scale, see
     assert np.all(np.isfinite(p)) and np.all(p >= 0)
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=0, atol=1e-14)
     assert np.isfinite(value) and value >= 0.0
-    np.testing.assert_allclose(value, -np.mean(logp[np.arange(n), labels]), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(
+        value, -np.mean(logp[np.arange(n), labels]), rtol=1e-14, atol=0
+    )
     assert np.all(np.isfinite(grad))
     np.testing.assert_allclose(grad.sum(axis=1), 0.0, atol=1e-15)
     assert np.all(logp <= 0.0)
