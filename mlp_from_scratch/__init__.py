@@ -7,9 +7,15 @@ Everything is float64 and rows are samples: a Linear layer computes
 
 from . import functional
 from .data import make_moons_split, make_sin
-from .gradcheck import (GradientCheckError, check_gradient_of, check_gradients, gradcheck,
-                        gradcheck_layer,
-                        numerical_gradient, relative_error)
+from .gradcheck import (
+    GradientCheckError,
+    check_gradient_of,
+    check_gradients,
+    gradcheck,
+    gradcheck_layer,
+    numerical_gradient,
+    relative_error,
+)
 from .init import INITS
 from .io import load, save
 from .layers import Layer, Linear, ReLU, Sigmoid, Tanh
@@ -23,10 +29,38 @@ from .training import History, evaluate, fit
 __version__ = "0.1.0"
 
 __all__ = [
-    "functional", "Layer", "Linear", "Sigmoid", "Tanh", "ReLU", "Sequential", "MLP",
-    "ACTIVATIONS", "INITS", "MSELoss", "SoftmaxCrossEntropyLoss", "SGD", "Adam", "fit",
-    "evaluate", "History", "accuracy", "predict_proba", "predict_classes",
-    "numerical_gradient", "relative_error", "gradcheck", "gradcheck_layer",
-    "check_gradients", "check_gradient_of", "GradientCheckError", "make_sin", "make_moons_split", "save", "load",
-    "plot_history", "plot_regression", "plot_decision_boundary",
+    "functional",
+    "Layer",
+    "Linear",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "Sequential",
+    "MLP",
+    "ACTIVATIONS",
+    "INITS",
+    "MSELoss",
+    "SoftmaxCrossEntropyLoss",
+    "SGD",
+    "Adam",
+    "fit",
+    "evaluate",
+    "History",
+    "accuracy",
+    "predict_proba",
+    "predict_classes",
+    "numerical_gradient",
+    "relative_error",
+    "gradcheck",
+    "gradcheck_layer",
+    "check_gradients",
+    "check_gradient_of",
+    "GradientCheckError",
+    "make_sin",
+    "make_moons_split",
+    "save",
+    "load",
+    "plot_history",
+    "plot_regression",
+    "plot_decision_boundary",
 ]

@@ -10,8 +10,9 @@ from .validation import check_fraction, check_positive_int
 __all__ = ["make_sin", "make_moons_split"]
 
 
-def make_sin(n: int, *, rng, low: float = -2 * np.pi, high: float = 2 * np.pi,
-             noise: float = 0.0):
+def make_sin(
+    n: int, *, rng, low: float = -2 * np.pi, high: float = 2 * np.pi, noise: float = 0.0
+):
     """``n`` points ``x ~ Uniform[low, high)``, ``y = sin(x) + noise * N(0, 1)``.
 
     Returns ``X`` of shape (n, 1) and ``y`` of shape (n, 1), float64: one row
@@ -30,8 +31,12 @@ def make_sin(n: int, *, rng, low: float = -2 * np.pi, high: float = 2 * np.pi,
     return X, y
 
 
-def make_moons_split(n_samples: int = 1000, noise: float = 0.1, test_size: float = 0.2,
-                     random_state: int = 0):
+def make_moons_split(
+    n_samples: int = 1000,
+    noise: float = 0.1,
+    test_size: float = 0.2,
+    random_state: int = 0,
+):
     """scikit-learn's two moons, split into training and held-out test sets.
 
     Returns ``X_train, X_test, y_train, y_test`` with float64 features of shape
@@ -46,6 +51,11 @@ def make_moons_split(n_samples: int = 1000, noise: float = 0.1, test_size: float
         raise ValueError("test_size must be > 0 for a held-out test set")
     X, y = make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_size, random_state=random_state, stratify=y)
-    return (X_train.astype(np.float64), X_test.astype(np.float64),
-            y_train.astype(np.int64), y_test.astype(np.int64))
+        X, y, test_size=test_size, random_state=random_state, stratify=y
+    )
+    return (
+        X_train.astype(np.float64),
+        X_test.astype(np.float64),
+        y_train.astype(np.int64),
+        y_test.astype(np.int64),
+    )

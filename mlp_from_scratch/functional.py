@@ -17,17 +17,38 @@ import numpy as np
 from .validation import as_float_matrix, as_labels
 
 __all__ = [
-    "linear_forward", "linear_grad_W", "linear_grad_b", "linear_grad_z", "linear_backward",
-    "sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
-    "softmax", "log_softmax", "softmax_jacobian", "softmax_backward", "one_hot",
-    "mse", "mse_backward", "softmax_cross_entropy", "softmax_cross_entropy_backward",
+    "linear_forward",
+    "linear_grad_W",
+    "linear_grad_b",
+    "linear_grad_z",
+    "linear_backward",
+    "sigmoid",
+    "sigmoid_backward",
+    "tanh",
+    "tanh_backward",
+    "relu",
+    "relu_backward",
+    "softmax",
+    "log_softmax",
+    "softmax_jacobian",
+    "softmax_backward",
+    "one_hot",
+    "mse",
+    "mse_backward",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_backward",
 ]
 
 
 # --- Linear layer -----------------------------------------------------------
 
-def linear_forward(z: np.ndarray, W: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-    """Pre-activation of a Linear layer, ``a = z W + b``.  Equation ``eq-linear-forward``.
+
+def linear_forward(
+    z: np.ndarray, W: np.ndarray, b: np.ndarray | None = None
+) -> np.ndarray:
+    """Pre-activation of a Linear layer, ``a = z W + b``.
+
+    Equation ``eq-linear-forward``.
 
     ``z`` is (N, n_in), ``W`` is (n_in, n_out), ``b`` is (n_out,) or None;
     the bias row is broadcast over the N rows of the batch.
@@ -39,7 +60,9 @@ def linear_forward(z: np.ndarray, W: np.ndarray, b: np.ndarray | None = None) ->
 
 
 def linear_grad_W(z: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
-    """Weight gradient ``dL/dW = z^T dL/da``, shape (n_in, n_out).  Equation ``eq-linear-dW``.
+    """Weight gradient ``dL/dW = z^T dL/da``, shape (n_in, n_out).
+
+    Equation ``eq-linear-dW``.
 
     The matrix product sums the per-sample outer products ``z_n^T grad_a_n``
     over the batch.
@@ -48,7 +71,9 @@ def linear_grad_W(z: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
 
 
 def linear_grad_b(grad_a: np.ndarray) -> np.ndarray:
-    """Bias gradient ``dL/db = sum over rows of dL/da``, shape (n_out,).  Equation ``eq-linear-db``.
+    """Bias gradient ``dL/db = sum over rows of dL/da``, shape (n_out,).
+
+    Equation ``eq-linear-db``.
 
     The bias is broadcast to every row in the forward pass, so its gradient
     collects the contribution of every row: an explicit sum over the batch.
@@ -57,7 +82,10 @@ def linear_grad_b(grad_a: np.ndarray) -> np.ndarray:
 
 
 def linear_grad_z(grad_a: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Input gradient ``dL/dz = dL/da W^T``, shape (N, n_in).  Equation ``eq-linear-dz``."""
+    """Input gradient ``dL/dz = dL/da W^T``, shape (N, n_in).
+
+    Equation ``eq-linear-dz``.
+    """
     return grad_a @ W.T
 
 
@@ -70,6 +98,7 @@ def linear_backward(grad_a: np.ndarray, z: np.ndarray, W: np.ndarray):
 
 
 # --- Activations --------------------------------------------------------------
+
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
     """Logistic sigmoid ``1 / (1 + exp(-a))``, computed without overflow.
@@ -113,7 +142,9 @@ def relu(a: np.ndarray) -> np.ndarray:
 
 
 def relu_backward(grad_z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """``dL/da = dL/dz * [a > 0]``.  Equations ``eq-activation-backward`` and ``eq-relu-grad``.
+    """``dL/da = dL/dz * [a > 0]``.
+
+    Equations ``eq-activation-backward`` and ``eq-relu-grad``.
 
     Takes the *input* ``a``. At the kink ``a = 0`` ReLU has no derivative; we
     use 0 there (any value in [0, 1] is a valid subgradient).
@@ -122,6 +153,7 @@ def relu_backward(grad_z: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 # --- Softmax ------------------------------------------------------------------
+
 
 def softmax(a: np.ndarray) -> np.ndarray:
     """Row-wise softmax ``p_k = exp(a_k) / sum_j exp(a_j)``.  Equation ``eq-softmax``.
@@ -146,19 +178,25 @@ def log_softmax(a: np.ndarray) -> np.ndarray:
 
 
 def softmax_jacobian(p: np.ndarray) -> np.ndarray:
-    """Jacobian ``dp/da = diag(p) - p p^T`` of one softmax row.  Equation ``eq-softmax-jacobian``.
+    """Jacobian ``dp/da = diag(p) - p p^T`` of one softmax row.
+
+    Equation ``eq-softmax-jacobian``.
 
     ``p`` is a single probability vector of shape (K,); the result is (K, K).
     Used to explain and check :func:`softmax_backward`, never inside training.
     """
     p = np.asarray(p, dtype=np.float64)
     if p.ndim != 1:
-        raise ValueError(f"softmax_jacobian takes one probability row of shape (K,), got {p.shape}")
+        raise ValueError(
+            f"softmax_jacobian takes one probability row of shape (K,), got {p.shape}"
+        )
     return np.diag(p) - np.outer(p, p)
 
 
 def softmax_backward(grad_p: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Vector-Jacobian product through softmax, row by row.  Equation ``eq-softmax-jacobian``.
+    """Vector-Jacobian product through softmax, row by row.
+
+    Equation ``eq-softmax-jacobian``.
 
     For each row, ``grad_a = grad_p (diag(p) - p p^T) = p * (grad_p - <grad_p, p>)``:
     the (K, K) Jacobian is never formed.
@@ -176,12 +214,14 @@ def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
 
 # --- Losses -------------------------------------------------------------------
 
+
 def _check_pred_target(pred, target):
     pred = as_float_matrix(pred, "pred")
     target = as_float_matrix(target, "target")
     if pred.shape != target.shape:
         raise ValueError(
-            f"pred and target must have the same shape, got pred {pred.shape} and target "
+            f"pred and target must have the same shape, got pred {pred.shape} "
+            f"and target "
             f"{target.shape}; a silent broadcast between them would compare every "
             f"prediction with every target"
         )
@@ -189,7 +229,9 @@ def _check_pred_target(pred, target):
 
 
 def mse(pred: np.ndarray, target: np.ndarray) -> float:
-    """Mean squared error with a half, ``L = sum (pred - target)^2 / (2N)``.  Equation ``eq-mse``.
+    """Mean squared error with a half, ``L = sum (pred - target)^2 / (2N)``.
+
+    Equation ``eq-mse``.
 
     ``N`` is the number of rows (samples); the sum runs over every element,
     so each sample contributes the squared error of all its outputs.
@@ -200,14 +242,19 @@ def mse(pred: np.ndarray, target: np.ndarray) -> float:
 
 
 def mse_backward(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Gradient of :func:`mse`, ``dL/dpred = (pred - target) / N``.  Equation ``eq-mse-grad``."""
+    """Gradient of :func:`mse`, ``dL/dpred = (pred - target) / N``.
+
+    Equation ``eq-mse-grad``.
+    """
     pred, target = _check_pred_target(pred, target)
     return (pred - target) / pred.shape[0]
 
 
 def _check_logits_labels(logits, labels):
     logits = as_float_matrix(logits, "logits")
-    labels = as_labels(labels, "labels", n_rows=logits.shape[0], n_classes=logits.shape[1])
+    labels = as_labels(
+        labels, "labels", n_rows=logits.shape[0], n_classes=logits.shape[1]
+    )
     return logits, labels
 
 
@@ -222,8 +269,12 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(-logp[np.arange(labels.shape[0]), labels].mean())
 
 
-def softmax_cross_entropy_backward(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """``dL/dlogits = (softmax(logits) - onehot(labels)) / N``.  Equation ``eq-softmax-ce-grad``.
+def softmax_cross_entropy_backward(
+    logits: np.ndarray, labels: np.ndarray
+) -> np.ndarray:
+    """``dL/dlogits = (softmax(logits) - onehot(labels)) / N``.
+
+    Equation ``eq-softmax-ce-grad``.
 
     The gradient is taken from the *probabilities*, not from the raw logits.
     """

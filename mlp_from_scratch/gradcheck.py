@@ -15,8 +15,15 @@ import numpy as np
 from .layers import as_rng
 from .validation import check_positive_float
 
-__all__ = ["numerical_gradient", "relative_error", "gradcheck", "gradcheck_layer",
-           "check_gradients", "check_gradient_of", "GradientCheckError"]
+__all__ = [
+    "numerical_gradient",
+    "relative_error",
+    "gradcheck",
+    "gradcheck_layer",
+    "check_gradients",
+    "check_gradient_of",
+    "GradientCheckError",
+]
 
 
 class GradientCheckError(AssertionError):
@@ -24,7 +31,7 @@ class GradientCheckError(AssertionError):
 
 
 def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central-difference gradient of the scalar ``f(x)`` with respect to the array ``x``.
+    """Central-difference gradient of the scalar ``f(x)`` with respect to ``x``.
 
     Each element of ``x`` is perturbed *in place* by ``+eps`` and ``-eps`` and
     restored exactly afterwards, so ``f`` may ignore its argument and read
@@ -32,8 +39,10 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     ``2 * x.size`` evaluations of ``f``.
     """
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
-        raise TypeError(f"numerical_gradient needs a float64 numpy array to perturb in place, "
-                        f"got {type(x).__name__} {getattr(x, 'dtype', '')}")
+        raise TypeError(
+            f"numerical_gradient needs a float64 numpy array to perturb in place, "
+            f"got {type(x).__name__} {getattr(x, 'dtype', '')}"
+        )
     eps = check_positive_float(eps, "eps")
     grad = np.empty_like(x)
     for idx in np.ndindex(x.shape):
@@ -48,7 +57,7 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
 
 
 def relative_error(a, b) -> float:
-    """``||a - b|| / max(||a|| + ||b||, tiny)``: 0 for equal arrays, 1 for opposite ones.
+    """``||a - b|| / max(||a|| + ||b||, tiny)``: 0 if equal, 1 if opposite.
 
     Norms are taken over whole arrays, so a few near-zero entries do not
     dominate; two all-zero arrays have error 0.
@@ -56,7 +65,9 @@ def relative_error(a, b) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"relative_error compares arrays of one shape, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"relative_error compares arrays of one shape, got {a.shape} and {b.shape}"
+        )
     denom = max(np.linalg.norm(a) + np.linalg.norm(b), np.finfo(np.float64).tiny)
     return float(np.linalg.norm(a - b) / denom)
 
@@ -69,6 +80,7 @@ def gradcheck(model, loss, X, y, eps: float = 1e-6) -> dict[str, float]:
     ``{"layer0.W": error, "layer0.b": error, ...}``. The model's parameters
     are left exactly as they were.
     """
+
     def objective(_):
         return loss.forward(model.forward(X), y)
 
@@ -77,11 +89,15 @@ def gradcheck(model, loss, X, y, eps: float = 1e-6) -> dict[str, float]:
     analytic = {}
     for name, param, grad in model.parameters():
         if grad is None or np.shape(grad) != param.shape:
-            raise GradientCheckError(f"gradient for {name} has shape {np.shape(grad)}, "
-                                     f"but {name} has shape {param.shape}")
+            raise GradientCheckError(
+                f"gradient for {name} has shape {np.shape(grad)}, "
+                f"but {name} has shape {param.shape}"
+            )
         analytic[name] = np.array(grad, dtype=np.float64)
-    return {name: relative_error(analytic[name], numerical_gradient(objective, param, eps))
-            for name, param, _ in model.parameters()}
+    return {
+        name: relative_error(analytic[name], numerical_gradient(objective, param, eps))
+        for name, param, _ in model.parameters()
+    }
 
 
 def gradcheck_layer(layer, x, *, rng=None, eps: float = 1e-6) -> dict[str, float]:
@@ -103,12 +119,16 @@ def gradcheck_layer(layer, x, *, rng=None, eps: float = 1e-6) -> dict[str, float
     analytic = {key: g.copy() for key, g in layer.grads.items()}
     errors = {"input": relative_error(grad_x, numerical_gradient(objective, x, eps))}
     for key, param in layer.params.items():
-        errors[key] = relative_error(analytic[key], numerical_gradient(objective, param, eps))
+        errors[key] = relative_error(
+            analytic[key], numerical_gradient(objective, param, eps)
+        )
     return errors
 
 
-def check_gradients(model, loss, X, y, *, tol: float = 1e-7, eps: float = 1e-6) -> dict[str, float]:
-    """Run :func:`gradcheck` and raise :class:`GradientCheckError` if any error exceeds ``tol``.
+def check_gradients(
+    model, loss, X, y, *, tol: float = 1e-7, eps: float = 1e-6
+) -> dict[str, float]:
+    """Run :func:`gradcheck`; raise :class:`GradientCheckError` above ``tol``.
 
     The message names every failing parameter with its error. Returns the
     errors when all pass.
@@ -117,13 +137,16 @@ def check_gradients(model, loss, X, y, *, tol: float = 1e-7, eps: float = 1e-6) 
     bad = {name: err for name, err in errors.items() if not err <= tol}
     if bad:
         detail = ", ".join(f"{name}: {err:.3g}" for name, err in bad.items())
-        raise GradientCheckError(f"gradient check failed (tolerance {tol:g}) for {detail}")
+        raise GradientCheckError(
+            f"gradient check failed (tolerance {tol:g}) for {detail}"
+        )
     return errors
 
 
-def check_gradient_of(f, x: np.ndarray, grad, *, tol: float = 1e-7, eps: float = 1e-6,
-                      name: str = "x") -> float:
-    """Raise :class:`GradientCheckError` unless ``grad`` is the gradient of ``f`` at ``x``.
+def check_gradient_of(
+    f, x: np.ndarray, grad, *, tol: float = 1e-7, eps: float = 1e-6, name: str = "x"
+) -> float:
+    """Raise :class:`GradientCheckError` unless ``grad`` is the gradient of ``f``.
 
     ``grad`` must have the shape of ``x`` (a gradient has the shape of what it
     differentiates) and agree with :func:`numerical_gradient` to relative
@@ -131,10 +154,14 @@ def check_gradient_of(f, x: np.ndarray, grad, *, tol: float = 1e-7, eps: float =
     """
     grad = np.asarray(grad, dtype=np.float64)
     if grad.shape != np.shape(x):
-        raise GradientCheckError(f"gradient for {name} has shape {grad.shape}, "
-                                 f"but {name} has shape {np.shape(x)}")
+        raise GradientCheckError(
+            f"gradient for {name} has shape {grad.shape}, "
+            f"but {name} has shape {np.shape(x)}"
+        )
     err = relative_error(grad, numerical_gradient(f, x, eps))
     if not err <= tol:
-        raise GradientCheckError(f"gradient check failed for {name}: relative error "
-                                 f"{err:.3g} > tolerance {tol:g}")
+        raise GradientCheckError(
+            f"gradient check failed for {name}: relative error "
+            f"{err:.3g} > tolerance {tol:g}"
+        )
     return err

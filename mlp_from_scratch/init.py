@@ -9,10 +9,11 @@ the book can show what goes wrong with them:
   sigmoid/tanh layers.
 * ``"he"``: He et al. (2015), normal with ``Var(W) = 2 / n_in``, for ReLU.
 * ``"naive"``: uniform on ``[0, 0.001)``: tiny and all positive, as in the
-  first article. Units start almost identical and signals shrink per layer.
+  interview article (an MLP written as an interview exercise). Units start
+  almost identical and signals shrink layer by layer.
 * ``"normal"``: standard normal, ``Var(W) = 1`` whatever the width, as in the
-  second article.
-* ``"uniform"``: uniform on ``[0, 1)``, all positive, as in the fifth article
+  sin article (fitting sin x with two sigmoid layers).
+* ``"uniform"``: uniform on ``[0, 1)``, all positive, as in the two-moons article
   (which also draws the bias this way: see ``BIAS_INITS``).
 """
 
@@ -22,7 +23,16 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["xavier", "he", "naive", "normal", "uniform", "INITS", "BIAS_INITS", "get_init"]
+__all__ = [
+    "xavier",
+    "he",
+    "naive",
+    "normal",
+    "uniform",
+    "INITS",
+    "BIAS_INITS",
+    "get_init",
+]
 
 
 def xavier(rng: np.random.Generator, n_in: int, n_out: int) -> np.ndarray:
@@ -52,7 +62,11 @@ def uniform(rng: np.random.Generator, n_in: int, n_out: int) -> np.ndarray:
 
 
 INITS: dict[str, Callable] = {
-    "xavier": xavier, "he": he, "naive": naive, "normal": normal, "uniform": uniform,
+    "xavier": xavier,
+    "he": he,
+    "naive": naive,
+    "normal": normal,
+    "uniform": uniform,
 }
 
 #: How each named scheme initialises the bias (zeros unless the source drew it).
@@ -67,5 +81,7 @@ def get_init(init) -> Callable:
         return init
     if isinstance(init, str) and init in INITS:
         return INITS[init]
-    raise ValueError(f"unknown init {init!r}; expected one of {sorted(INITS)} "
-                     f"or a callable (rng, n_in, n_out) -> W")
+    raise ValueError(
+        f"unknown init {init!r}; expected one of {sorted(INITS)} "
+        f"or a callable (rng, n_in, n_out) -> W"
+    )

@@ -32,13 +32,24 @@ def _describe(model: Sequential) -> list[dict]:
     spec = []
     for i, layer in enumerate(model.layers):
         if isinstance(layer, Linear):
-            spec.append({"type": "Linear", "in": layer.in_features,
-                         "out": layer.out_features, "bias": layer.has_bias})
-        elif type(layer).__name__ in _ACTIVATIONS and type(layer) is _ACTIVATIONS[type(layer).__name__]:
+            spec.append(
+                {
+                    "type": "Linear",
+                    "in": layer.in_features,
+                    "out": layer.out_features,
+                    "bias": layer.has_bias,
+                }
+            )
+        elif (
+            type(layer).__name__ in _ACTIVATIONS
+            and type(layer) is _ACTIVATIONS[type(layer).__name__]
+        ):
             spec.append({"type": type(layer).__name__})
         else:
-            raise TypeError(f"cannot save layer {i} of type {type(layer).__name__}: "
-                            f"only Linear, Sigmoid, Tanh and ReLU layers are supported")
+            raise TypeError(
+                f"cannot save layer {i} of type {type(layer).__name__}: "
+                f"only Linear, Sigmoid, Tanh and ReLU layers are supported"
+            )
     return spec
 
 
@@ -51,10 +62,15 @@ def save(model: Sequential, path) -> None:
     if not isinstance(model, Sequential):
         raise TypeError(f"save expects a Sequential model, got {type(model).__name__}")
     path = Path(path)
-    arrays = {"format": np.array(FORMAT), "architecture": np.array(json.dumps(_describe(model)))}
+    arrays = {
+        "format": np.array(FORMAT),
+        "architecture": np.array(json.dumps(_describe(model))),
+    }
     for name, param, _ in model.parameters():
         arrays[name] = param
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or "."
+    )
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
@@ -82,26 +98,37 @@ def load(path) -> Sequential:
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
         raise ValueError(f"{path} is not a readable model file ({exc})") from exc
     if not isinstance(data, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path} holds a single .npy array, not a model saved by mlp_from_scratch")
+        raise ValueError(
+            f"{path} holds a single .npy array, not a model saved by mlp_from_scratch"
+        )
     try:
         with data:
             arrays = {key: data[key] for key in data.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
         raise ValueError(f"{path} is not a readable model file ({exc})") from exc
     if "format" not in arrays or str(arrays["format"]) != FORMAT:
-        raise ValueError(f"{path} is not a model saved by mlp_from_scratch "
-                         f"(missing or unknown 'format' entry)")
+        raise ValueError(
+            f"{path} is not a model saved by mlp_from_scratch "
+            f"(missing or unknown 'format' entry)"
+        )
     try:
         spec = json.loads(str(arrays["architecture"]))
         layers = []
         for i, entry in enumerate(spec):
             if entry["type"] == "Linear":
-                layer = Linear(int(entry["in"]), int(entry["out"]), bias=bool(entry["bias"]))
+                layer = Linear(
+                    int(entry["in"]), int(entry["out"]), bias=bool(entry["bias"])
+                )
                 for key in layer.params:
                     value = arrays[f"layer{i}.{key}"]
-                    if value.shape != layer.params[key].shape or value.dtype != np.float64:
-                        raise ValueError(f"layer{i}.{key} has shape {value.shape} and dtype "
-                                         f"{value.dtype}, expected {layer.params[key].shape} float64")
+                    if (
+                        value.shape != layer.params[key].shape
+                        or value.dtype != np.float64
+                    ):
+                        raise ValueError(
+                            f"layer{i}.{key} has shape {value.shape} and dtype "
+                            f"{value.dtype}, expected {layer.params[key].shape} float64"
+                        )
                     layer.params[key] = value.copy()
             else:
                 layer = _ACTIVATIONS[entry["type"]]()

@@ -1,7 +1,7 @@
 """Layers: thin classes that hold parameters and the forward cache.
 
-Every layer has the same interface, the one the second source article argued
-for:
+Every layer has the same interface, the one the source article on layer
+interfaces argued for:
 
 * ``forward(x)`` computes the output and remembers what its backward needs
   (only from the *last* call: the cache never grows);
@@ -29,9 +29,13 @@ def as_rng(rng) -> np.random.Generator:
     """A ``numpy.random.Generator`` from a Generator, an int seed or None (unseeded)."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+    if rng is None or (
+        isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)
+    ):
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {rng!r}")
+    raise TypeError(
+        f"rng must be a numpy.random.Generator, an int seed or None, got {rng!r}"
+    )
 
 
 class Layer:
@@ -47,7 +51,9 @@ class Layer:
     def forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
+    def backward(
+        self, grad_out: np.ndarray
+    ) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -55,8 +61,10 @@ class Layer:
 
     def _require_forward(self, cache) -> None:
         if cache is None:
-            raise RuntimeError(f"{self!r}.backward called before forward: "
-                               f"there is no stored input to differentiate at")
+            raise RuntimeError(
+                f"{self!r}.backward called before forward: "
+                f"there is no stored input to differentiate at"
+            )
 
 
 class Linear(Layer):
@@ -77,21 +85,36 @@ class Linear(Layer):
         A ``numpy.random.Generator`` or an int seed for the initial weights.
     """
 
-    def __init__(self, in_features: int, out_features: int, *, bias: bool = True,
-                 init="xavier", rng=None) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        bias: bool = True,
+        init="xavier",
+        rng=None,
+    ) -> None:
         super().__init__()
         self.in_features = check_positive_int(in_features, "Linear in_features")
         self.out_features = check_positive_int(out_features, "Linear out_features")
         init_fn = get_init(init)
         rng = as_rng(rng)
-        W = np.asarray(init_fn(rng, self.in_features, self.out_features), dtype=np.float64)
+        W = np.asarray(
+            init_fn(rng, self.in_features, self.out_features), dtype=np.float64
+        )
         if W.shape != (self.in_features, self.out_features):
-            raise ValueError(f"init returned W of shape {W.shape}, "
-                             f"expected {(self.in_features, self.out_features)}")
+            raise ValueError(
+                f"init returned W of shape {W.shape}, "
+                f"expected {(self.in_features, self.out_features)}"
+            )
         self.params["W"] = W
         if bias:
             make_b = BIAS_INITS.get(init) if isinstance(init, str) else None
-            b = make_b(rng, self.out_features) if make_b else np.zeros(self.out_features)
+            b = (
+                make_b(rng, self.out_features)
+                if make_b
+                else np.zeros(self.out_features)
+            )
             self.params["b"] = np.asarray(b, dtype=np.float64)
         self._z = None
 
@@ -117,7 +140,9 @@ class Linear(Layer):
         is not computed and None is returned.
         """
         self._require_forward(self._z)
-        grad_a = check_gradient_shape(grad_a, (self._z.shape[0], self.out_features), self)
+        grad_a = check_gradient_shape(
+            grad_a, (self._z.shape[0], self.out_features), self
+        )
         self.grads = {"W": F.linear_grad_W(self._z, grad_a)}
         if self.has_bias:
             self.grads["b"] = F.linear_grad_b(grad_a)

@@ -43,10 +43,16 @@ class MSELoss(Loss):
 
     def forward(self, pred, target) -> float:
         pred = as_float_matrix(pred, "MSELoss pred")
-        target = as_float_matrix(target, "MSELoss target") if np.ndim(target) == 2 else target
+        target = (
+            as_float_matrix(target, "MSELoss target")
+            if np.ndim(target) == 2
+            else target
+        )
         if np.shape(target) != pred.shape:
-            raise ValueError(f"MSELoss pred and target must have the same shape, got pred "
-                             f"{pred.shape} and target {np.shape(target)}")
+            raise ValueError(
+                f"MSELoss pred and target must have the same shape, got pred "
+                f"{pred.shape} and target {np.shape(target)}"
+            )
         check_finite(target, "MSELoss target")
         self._cache = (pred, target)
         return F.mse(pred, target)
@@ -66,8 +72,12 @@ class SoftmaxCrossEntropyLoss(Loss):
 
     def forward(self, logits, labels) -> float:
         logits = as_float_matrix(logits, "SoftmaxCrossEntropyLoss logits")
-        labels = as_labels(labels, "SoftmaxCrossEntropyLoss labels",
-                           n_rows=logits.shape[0], n_classes=logits.shape[1])
+        labels = as_labels(
+            labels,
+            "SoftmaxCrossEntropyLoss labels",
+            n_rows=logits.shape[0],
+            n_classes=logits.shape[1],
+        )
         self._cache = (logits, labels)
         return F.softmax_cross_entropy(logits, labels)
 

@@ -11,7 +11,7 @@ __all__ = ["predict_proba", "predict_classes", "accuracy"]
 
 
 def predict_proba(model, X) -> np.ndarray:
-    """Class probabilities ``softmax(model(X))``, one row per sample, rows summing to 1."""
+    """Class probabilities ``softmax(model(X))``: one row per sample, summing to 1."""
     return softmax(model.forward(X))
 
 

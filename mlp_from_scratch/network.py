@@ -27,10 +27,16 @@ class Sequential:
         if not layers:
             raise ValueError("Sequential needs at least one layer")
         for i, layer in enumerate(layers):
-            if not (hasattr(layer, "forward") and hasattr(layer, "backward")
-                    and hasattr(layer, "params") and hasattr(layer, "grads")):
-                raise TypeError(f"Sequential layer {i} must have forward, backward, params "
-                                f"and grads, got {type(layer).__name__}")
+            if not (
+                hasattr(layer, "forward")
+                and hasattr(layer, "backward")
+                and hasattr(layer, "params")
+                and hasattr(layer, "grads")
+            ):
+                raise TypeError(
+                    f"Sequential layer {i} must have forward, backward, params "
+                    f"and grads, got {type(layer).__name__}"
+                )
         self.layers = list(layers)
 
     def __repr__(self) -> str:
@@ -62,7 +68,7 @@ class Sequential:
         return grad
 
     def parameters(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
-        """Yield ``(name, param, grad)`` for every parameter, e.g. ``("layer0.W", W, dW)``.
+        """Yield ``(name, param, grad)`` per parameter, e.g. ``("layer0.W", W, dW)``.
 
         ``grad`` is None for a parameter whose layer has not run backward yet.
         """
@@ -86,11 +92,15 @@ def MLP(sizes, activation: str = "sigmoid", *, rng=None, init=None) -> Sequentia
     """
     sizes = list(sizes) if not isinstance(sizes, (str, bytes)) else None
     if sizes is None or len(sizes) < 2:
-        raise ValueError(f"MLP sizes must list at least an input and an output size, "
-                         f"got {sizes!r}")
+        raise ValueError(
+            f"MLP sizes must list at least an input and an output size, "
+            f"got {sizes!r}"
+        )
     sizes = [check_positive_int(s, f"MLP sizes[{i}]") for i, s in enumerate(sizes)]
     if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)}")
+        raise ValueError(
+            f"unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)}"
+        )
     if init is None:
         init = "he" if activation == "relu" else "xavier"
     rng = as_rng(rng)

@@ -22,8 +22,10 @@ class Optimizer:
 
     def __init__(self, model, lr: float) -> None:
         if not hasattr(model, "layers"):
-            raise TypeError(f"optimiser expects a model with .layers (e.g. Sequential), "
-                            f"got {type(model).__name__}")
+            raise TypeError(
+                f"optimiser expects a model with .layers (e.g. Sequential), "
+                f"got {type(model).__name__}"
+            )
         self.model = model
         self.lr = check_positive_float(lr, "learning rate lr")
         self._slots = [(layer, key) for layer in model.layers for key in layer.params]
@@ -35,8 +37,10 @@ class Optimizer:
         for i, (layer, key) in enumerate(self._slots):
             grad = layer.grads.get(key)
             if grad is None:
-                raise RuntimeError(f"{layer!r} has no gradient for {key!r}: "
-                                   f"call backward before step()")
+                raise RuntimeError(
+                    f"{layer!r} has no gradient for {key!r}: "
+                    f"call backward before step()"
+                )
             yield i, layer.params[key], grad
 
     def step(self) -> None:  # pragma: no cover - interface
@@ -76,11 +80,16 @@ class Adam(Optimizer):
     ``m_hat = m / (1 - b1^t)`` and ``v_hat = v / (1 - b2^t)`` at step ``t``.
     """
 
-    def __init__(self, model, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8) -> None:
+    def __init__(
+        self, model, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8
+    ) -> None:
         super().__init__(model, lr)
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (check_fraction(betas[0], "beta1"), check_fraction(betas[1], "beta2"))
+        self.betas = (
+            check_fraction(betas[0], "beta1"),
+            check_fraction(betas[1], "beta2"),
+        )
         self.eps = check_positive_float(eps, "eps")
         self.t = 0
         self._m = [np.zeros_like(layer.params[key]) for layer, key in self._slots]
@@ -89,8 +98,8 @@ class Adam(Optimizer):
     def step(self) -> None:
         self.t += 1
         b1, b2 = self.betas
-        c1 = 1.0 - b1 ** self.t
-        c2 = 1.0 - b2 ** self.t
+        c1 = 1.0 - b1**self.t
+        c2 = 1.0 - b2**self.t
         for i, p, g in self._pairs():
             m, v = self._m[i], self._v[i]
             m *= b1

@@ -35,8 +35,10 @@ class History:
 def _check_targets(y, n_rows: int, name: str) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim == 0 or y.shape[0] != n_rows:
-        raise ValueError(f"{name} must have one row per sample of X ({n_rows}), "
-                         f"got shape {y.shape}")
+        raise ValueError(
+            f"{name} must have one row per sample of X ({n_rows}), "
+            f"got shape {y.shape}"
+        )
     if np.issubdtype(y.dtype, np.floating):
         check_finite(y, name)
     return y
@@ -47,8 +49,20 @@ def evaluate(model, loss, X, y) -> float:
     return float(loss.forward(model.forward(X), y))
 
 
-def fit(model, loss, optimizer, X, y, *, epochs: int, batch_size: int | None = None,
-        rng=None, validation_data=None, shuffle: bool = True, callback=None) -> History:
+def fit(
+    model,
+    loss,
+    optimizer,
+    X,
+    y,
+    *,
+    epochs: int,
+    batch_size: int | None = None,
+    rng=None,
+    validation_data=None,
+    shuffle: bool = True,
+    callback=None,
+) -> History:
     """Train ``model`` on ``(X, y)`` and return its :class:`History`.
 
     Each step runs forward, the loss, backward (the data's own gradient is not
@@ -65,7 +79,11 @@ def fit(model, loss, optimizer, X, y, *, epochs: int, batch_size: int | None = N
     n = X.shape[0]
     y = _check_targets(y, n, "y")
     epochs = check_positive_int(epochs, "epochs")
-    batch_size = n if batch_size is None else min(check_positive_int(batch_size, "batch_size"), n)
+    batch_size = (
+        n
+        if batch_size is None
+        else min(check_positive_int(batch_size, "batch_size"), n)
+    )
     if validation_data is not None:
         if len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (X_val, y_val)")
@@ -84,13 +102,15 @@ def fit(model, loss, optimizer, X, y, *, epochs: int, batch_size: int | None = N
         total = 0.0
         with np.errstate(over="ignore", invalid="ignore"):
             for start in range(0, n, batch_size):
-                xb, yb = Xe[start:start + batch_size], ye[start:start + batch_size]
+                xb, yb = Xe[start : start + batch_size], ye[start : start + batch_size]
                 value = loss.forward(model.forward(xb), yb)
                 if not math.isfinite(value):
                     raise RuntimeError(
-                        f"training diverged in epoch {epoch + 1}: the loss became {value} "
+                        f"training diverged in epoch {epoch + 1}: "
+                        f"the loss became {value} "
                         f"(NaN or infinite); try a smaller learning rate than "
-                        f"lr={getattr(optimizer, 'lr', '?')}")
+                        f"lr={getattr(optimizer, 'lr', '?')}"
+                    )
                 model.backward(loss.backward(), input_grad=False)
                 optimizer.step()
                 total += value * xb.shape[0]

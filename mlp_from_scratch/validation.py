@@ -34,7 +34,9 @@ def _name(name, owner) -> str:
     return f"{owner!r} {name}" if owner is not None else name
 
 
-def as_float_matrix(x, name: str, *, n_columns: int | None = None, owner=None) -> np.ndarray:
+def as_float_matrix(
+    x, name: str, *, n_columns: int | None = None, owner=None
+) -> np.ndarray:
     """Return ``x`` as a 2-D float64 array of shape (N, n_columns), N >= 1.
 
     Raises ``TypeError`` for non-numeric data and ``ValueError`` for the wrong
@@ -42,8 +44,13 @@ def as_float_matrix(x, name: str, *, n_columns: int | None = None, owner=None) -
     message names ``owner`` (a layer, say) and the argument ``name``.
     Arrays that already are float64 are returned without a copy.
     """
-    if (type(x) is np.ndarray and x.dtype == np.float64 and x.ndim == 2 and x.shape[0]
-            and (n_columns is None or x.shape[1] == n_columns)):
+    if (
+        type(x) is np.ndarray
+        and x.dtype == np.float64
+        and x.ndim == 2
+        and x.shape[0]
+        and (n_columns is None or x.shape[1] == n_columns)
+    ):
         return x  # the common case, checked in a few hundred nanoseconds
     name = _name(name, owner)
     arr = np.asarray(x)
@@ -56,12 +63,16 @@ def as_float_matrix(x, name: str, *, n_columns: int | None = None, owner=None) -
     if arr.ndim != 2:
         hint = ""
         if arr.ndim == 1:
-            hint = " (one row per sample: reshape a single feature with x.reshape(-1, 1))"
+            hint = (
+                " (one row per sample: reshape a single feature with x.reshape(-1, 1))"
+            )
         raise ValueError(
             f"{name} must be 2-D with shape (N, features), got shape {arr.shape}{hint}"
         )
     if arr.shape[0] == 0:
-        raise ValueError(f"{name} is an empty batch (shape {arr.shape}); need at least one row")
+        raise ValueError(
+            f"{name} is an empty batch (shape {arr.shape}); need at least one row"
+        )
     if n_columns is not None and arr.shape[1] != n_columns:
         raise ValueError(
             f"{name} must have {n_columns} columns (features), got shape {arr.shape}"
@@ -76,8 +87,9 @@ def check_finite(x: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s)")
 
 
-def as_labels(labels, name: str, *, n_rows: int | None = None,
-              n_classes: int | None = None) -> np.ndarray:
+def as_labels(
+    labels, name: str, *, n_rows: int | None = None, n_classes: int | None = None
+) -> np.ndarray:
     """Return class labels as a 1-D int64 array with values in [0, n_classes).
 
     Integer arrays are accepted as they are; float arrays only when every value
@@ -85,16 +97,25 @@ def as_labels(labels, name: str, *, n_rows: int | None = None,
     count that differs from the number of rows raise ``ValueError``.
     """
     arr = np.asarray(labels)
-    if (arr.dtype == np.int64 and arr.ndim == 1 and arr.shape[0]
-            and (n_rows is None or arr.shape[0] == n_rows)):
+    if (
+        arr.dtype == np.int64
+        and arr.ndim == 1
+        and arr.shape[0]
+        and (n_rows is None or arr.shape[0] == n_rows)
+    ):
         lo, hi = arr.min(), arr.max()
         if lo >= 0 and (n_classes is None or hi < n_classes):
             return arr
-    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+    if (
+        arr.dtype == np.bool_
+        or not np.issubdtype(arr.dtype, np.number)
+        or np.iscomplexobj(arr)
+    ):
         raise TypeError(f"{name} must be integer class labels, got {_describe(arr)}")
     if arr.ndim != 1:
         raise ValueError(
-            f"{name} must be 1-D integer class labels of shape (N,), got shape {arr.shape}"
+            f"{name} must be 1-D integer class labels of shape (N,), "
+            f"got shape {arr.shape}"
         )
     if n_rows is not None and arr.shape[0] != n_rows:
         raise ValueError(
@@ -106,14 +127,17 @@ def as_labels(labels, name: str, *, n_rows: int | None = None,
         if not np.isfinite(arr).all():
             raise ValueError(f"{name} contains NaN or infinite labels")
         if not np.array_equal(arr, np.round(arr)):
-            raise ValueError(f"{name} must be whole numbers; got fractional labels such as "
-                             f"{arr[arr != np.round(arr)][0]}")
+            raise ValueError(
+                f"{name} must be whole numbers; got fractional labels such as "
+                f"{arr[arr != np.round(arr)][0]}"
+            )
     arr = arr.astype(np.int64, copy=False)
     if arr.min() < 0:
         raise ValueError(f"{name} must be non-negative class indices; got {arr.min()}")
     if n_classes is not None and arr.max() >= n_classes:
         raise ValueError(
-            f"{name} must lie in [0, {n_classes}) for {n_classes} classes; got {arr.max()}"
+            f"{name} must lie in [0, {n_classes}) for {n_classes} classes; "
+            f"got {arr.max()}"
         )
     return arr
 
@@ -123,7 +147,11 @@ def check_gradient_shape(grad, expected_shape: tuple, owner) -> np.ndarray:
 
     ``owner`` is the layer or loss whose backward received ``grad``.
     """
-    if type(grad) is np.ndarray and grad.dtype == np.float64 and grad.shape == expected_shape:
+    if (
+        type(grad) is np.ndarray
+        and grad.dtype == np.float64
+        and grad.shape == expected_shape
+    ):
         return grad
     arr = np.asarray(grad, dtype=np.float64)
     if arr.shape != expected_shape:
