@@ -59,6 +59,8 @@ SOLUTION_START = re.compile(FENCE + r"\{solution-start\}[ \t]+(\S+)[^\n]*\n?"
 SOLUTION_PLAIN = re.compile(FENCE + r"\{solution\}[ \t]+(\S+)")
 SOLUTION_END = re.compile(FENCE + r"\{solution-end\}")
 MACHINE_PATH = re.compile(r"(?<![\w.])/(?:work|tmp|root|home)/")
+# Terminal colour codes (as in stored tracebacks) end in "m" and would hide a path behind them.
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 MEMORY_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 
 
@@ -194,6 +196,7 @@ def test_notebook_outputs_show_no_machine_path_or_memory_address(path):
     for index, cell in enumerate(load(path)["cells"]):
         for output in cell.get("outputs", []):
             for text in output_texts(output):
+                text = ANSI_ESCAPE.sub("", text)
                 for pattern in (MACHINE_PATH, MEMORY_ADDRESS):
                     match = pattern.search(text)
                     if match:
