@@ -28,12 +28,11 @@ def main(argv=None) -> int:
     mode = "quick" if args.quick else "tiny" if args.tiny else "full"
     rounds = args.rounds or MODES[mode]["rounds"]
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
-    results, threads = run_suite(mode, rounds=rounds, only=args.only,
-                                 memory=not args.no_memory, log=log)
+    suite = run_suite(mode, rounds=rounds, only=args.only, memory=not args.no_memory, log=log)
     command = "python -m benchmarks" + ("" if argv is None and len(sys.argv) == 1
                                         else " " + " ".join(argv if argv is not None
                                                             else sys.argv[1:]))
-    text = render(results, mode=mode, rounds=rounds, threads=threads, command=command)
+    text = render(suite, command=command)
     print(text)
     output = args.output or (RESULTS if mode == "full" and not args.only else None)
     if output:

@@ -38,6 +38,14 @@ def numpy_blas_threads() -> int:
     return int(blas_info().get("num_threads", 1))
 
 
+def load_average() -> str:
+    """The 1-minute load average (runnable processes, all programs), or '?' where unknown."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):
+        return "?"
+
+
 def describe(torch_threads: int | None = None) -> list[str]:
     """Lines describing the machine, for the head of the report."""
     blas = blas_info()
@@ -60,6 +68,7 @@ def describe(torch_threads: int | None = None) -> list[str]:
     if torch is None:
         lines.append("PyTorch: not installed (its rows are left out)")
     else:
-        lines.append(f"PyTorch {torch.__version__} (CPU, eager), "
+        blas = "MKL" if torch.backends.mkl.is_available() else "its own BLAS"
+        lines.append(f"PyTorch {torch.__version__} (CPU, eager, {blas}), "
                      f"torch.set_num_threads({torch_threads}) to match NumPy's BLAS threads")
     return lines

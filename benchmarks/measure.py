@@ -53,11 +53,16 @@ class Timing:
         return (max(self.seconds) - min(self.seconds)) / self.median
 
 
-def time_interleaved(cases: dict, data, rounds: int, *, warmup: bool = True) -> dict[str, Timing]:
+def time_interleaved(cases: dict, data, rounds: int, *, warmup: bool = True,
+                     settle: float = 0.25) -> dict[str, Timing]:
     """Time every case ``rounds`` times, interleaved, after one untimed warm-up run each.
 
     ``cases`` maps a name to ``setup(data) -> run``, where ``run()`` does the
     work and returns a float (its final training loss), kept as a sanity check.
+    Before each timed run the process idles ``settle`` seconds: the worker
+    threads of a BLAS or OpenMP pool spin for a while after their last task,
+    and would otherwise steal a core from the next case if it uses another
+    pool (NumPy's OpenBLAS and PyTorch's OpenMP do).
     """
     names = list(cases)
     timings = {name: Timing() for name in names}
@@ -69,6 +74,7 @@ def time_interleaved(cases: dict, data, rounds: int, *, warmup: bool = True) -> 
         for name in names[shift:] + names[:shift]:
             run = cases[name](data)
             gc.collect()
+            time.sleep(settle)
             t0 = time.perf_counter()
             result = run()
             t1 = time.perf_counter()

@@ -45,11 +45,14 @@ def target_rows(results) -> list[tuple[str, float, float, bool]]:
     return rows
 
 
-def render(results, *, mode: str, rounds: int, threads: int, command: str) -> str:
+def render(suite, *, command: str) -> str:
+    results = suite.results
     lines = ["# Benchmark results", "",
-             f"Command: `{command}` ({mode} mode, {rounds} interleaved rounds after one "
-             "warm-up run per case; medians).", ""]
-    lines += [f"- {line}" for line in machine.describe(threads)] + [""]
+             f"Command: `{command}` ({suite.mode} mode, {suite.rounds} interleaved rounds "
+             "after one warm-up run per case; medians).", ""]
+    lines += [f"- {line}" for line in machine.describe(suite.threads)]
+    lines += [f"- Load average (1 min, all programs on the machine) before / after the run: "
+              f"{suite.load_before} / {suite.load_after}", ""]
     rows = target_rows(results)
     if rows:
         lines += ["## Targets (ratio of median times, lower is faster)", "",

@@ -38,15 +38,26 @@ def set_threads() -> int:
     return threads
 
 
+@dataclass
+class SuiteResult:
+    results: list[WorkloadResult]
+    mode: str
+    rounds: int
+    threads: int
+    load_before: str
+    load_after: str
+
+
 def run_suite(mode: str = "full", *, rounds: int | None = None, only=None, memory: bool = True,
-              log=print) -> tuple[list[WorkloadResult], int]:
-    """Run every workload of ``mode``; return the results and the thread count used."""
+              log=print) -> SuiteResult:
+    """Run every workload of ``mode`` (or those in ``only``) and return the results."""
     threads = set_threads()
     rounds = rounds or MODES[mode]["rounds"]
+    load_before = machine.load_average()
     results = []
     for w in build(mode, only):
         log(f"[{w.key}] timing {len(w.cases)} cases x {rounds} rounds ...")
-        timings = time_interleaved(w.cases, w.data, rounds)
+        timings = time_interleaved(w.cases, w.data, rounds, settle=MODES[mode]["settle"])
         cases = []
         for name, setup in w.cases.items():
             traced = rss = None
@@ -57,4 +68,4 @@ def run_suite(mode: str = "full", *, rounds: int | None = None, only=None, memor
                 rss = rss_growth_fresh(mode, w.key, name, threads)
             cases.append(CaseResult(name, timings[name], traced, rss))
         results.append(WorkloadResult(w, cases))
-    return results, threads
+    return SuiteResult(results, mode, rounds, threads, load_before, machine.load_average())

@@ -25,12 +25,12 @@ SEED = 0
 #: Problem sizes of each mode. "full" is the benchmark; "quick" a short smoke
 #: run of the same workloads; "tiny" the size the test suite runs once.
 MODES: dict[str, dict] = {
-    "full": {"rounds": 5, "small_n": 1000, "small_epochs": 200, "large_n": 8192,
-             "sin_epochs": 200},
-    "quick": {"rounds": 3, "small_n": 1000, "small_epochs": 20, "large_n": 2048,
-              "sin_epochs": 20},
-    "tiny": {"rounds": 1, "small_n": 100, "small_epochs": 2, "large_n": 256,
-             "sin_epochs": 2},
+    "full": {"rounds": 5, "settle": 0.25, "small_n": 1000, "small_epochs": 200,
+             "large_n": 8192, "sin_epochs": 200},
+    "quick": {"rounds": 3, "settle": 0.25, "small_n": 1000, "small_epochs": 20,
+              "large_n": 2048, "sin_epochs": 20},
+    "tiny": {"rounds": 1, "settle": 0.0, "small_n": 100, "small_epochs": 2,
+             "large_n": 256, "sin_epochs": 2},
 }
 
 SMALL_SIZES = [2, 16, 16, 2]

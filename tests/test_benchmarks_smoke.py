@@ -13,8 +13,9 @@ from benchmarks.workloads import MODES, build
 
 
 def test_every_quick_workload_runs_once_at_tiny_size():
-    results, threads = run_suite("tiny", rounds=1, memory=False, log=lambda msg: None)
-    assert threads >= 1
+    suite = run_suite("tiny", rounds=1, memory=False, log=lambda msg: None)
+    results = suite.results
+    assert suite.threads >= 1
     assert [r.workload.key for r in results] == ["small", "large", "per_sample"]
     for res in results:
         assert res.cases[0].name in ("mlp_from_scratch", "full batch (50)")
@@ -23,7 +24,7 @@ def test_every_quick_workload_runs_once_at_tiny_size():
             if case.name != "matrix-product floor":
                 assert math.isfinite(case.timing.result)
         assert res.ratio(res.cases[0].name) == 1.0
-    text = render(results, mode="tiny", rounds=1, threads=threads, command="test")
+    text = render(suite, command="test")
     for heading in ("## Targets", "### small", "### large", "### per-sample"):
         assert heading in text
     assert len(target_rows(results)) >= 2  # sklearn and the floor, PyTorch when installed
@@ -62,8 +63,8 @@ def test_small_workload_trains_every_competitor_on_the_same_data(mode):
 
 
 def test_memory_runs_report_traced_and_resident_peaks():
-    results, _ = run_suite("tiny", rounds=1, only=["per_sample"], memory=True,
-                           log=lambda msg: None)
-    for case in results[0].cases:
+    suite = run_suite("tiny", rounds=1, only=["per_sample"], memory=True,
+                      log=lambda msg: None)
+    for case in suite.results[0].cases:
         assert case.traced_bytes > 0  # the fit's activations and gradients
         assert case.rss_bytes is None or case.rss_bytes >= 0
