@@ -46,10 +46,16 @@ class Sequential:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """Output of the network for a batch ``x`` of shape (N, features)."""
+    def forward(self, x: np.ndarray, *, check_input: bool = True) -> np.ndarray:
+        """Output of the network for a batch ``x`` of shape (N, features).
+
+        ``check_input=False`` skips the scan of ``x`` for NaN and infinity, for a
+        caller such as :func:`~mlp_from_scratch.training.fit` that has checked all
+        of its data once.
+        """
         x = as_float_matrix(x, "network input x")
-        check_finite(x, "network input x")
+        if check_input:
+            check_finite(x, "network input x")
         for layer in self.layers:
             x = layer.forward(x)
         return x

@@ -95,15 +95,17 @@ def fit(
 
     history = History()
     for epoch in range(epochs):
-        Xe, ye = X, y
-        if shuffle:
-            order = rng.permutation(n)
-            Xe, ye = X[order], y[order]
+        order = rng.permutation(n) if shuffle else None
         total = 0.0
         with np.errstate(over="ignore", invalid="ignore"):
             for start in range(0, n, batch_size):
-                xb, yb = Xe[start : start + batch_size], ye[start : start + batch_size]
-                value = loss.forward(model.forward(xb), yb)
+                # Gather each batch's rows when it is used, not the whole shuffled X
+                # at once: one pass less over X, and the batch is still in cache.
+                rows = slice(start, start + batch_size)
+                if order is not None:
+                    rows = order[rows]
+                xb, yb = X[rows], y[rows]
+                value = loss.forward(model.forward(xb, check_input=False), yb)
                 if not math.isfinite(value):
                     raise RuntimeError(
                         f"training diverged in epoch {epoch + 1}: "
