@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Timing:
-    """The wall times of one case over the rounds, and what its last run returned."""
+    """The wall times of one case, one per round, and what its last run returned."""
 
     seconds: list[float] = field(default_factory=list)
     result: float | None = None
@@ -53,19 +53,69 @@ class Timing:
         return (max(self.seconds) - min(self.seconds)) / self.median
 
 
+def paired_ratio(a: Timing, b: Timing) -> float:
+    """Median over the rounds of a's time / b's time in the same round.
+
+    The two runs of a round are close in time and share the machine's state,
+    so their ratio is steadier than the ratio of the two medians when the
+    machine's speed drifts (other programs, a shared host).
+    """
+    return statistics.median(x / y for x, y in zip(a.seconds, b.seconds))
+
+
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(busy, total) clock ticks of all processors since boot, from /proc/stat."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    total = sum(fields[:8])  # guest time is already counted in user time
+    return total - idle, total
+
+
+def wait_for_quiet(settle: float, *, busy_max: float = 0.10, max_wait: float = 20.0) -> bool:
+    """Idle until the machine has been quiet for ``settle`` seconds; False if it never was.
+
+    Quiet means that less than ``busy_max`` of all processors' time went to
+    anything (other programs, or this process's own BLAS or OpenMP worker
+    threads, which spin for a while after their last task) during the last
+    ``settle`` seconds. Gives up after ``max_wait`` seconds.
+    """
+    if settle <= 0:
+        return True
+    waited = 0.0
+    while True:
+        before = _cpu_ticks()
+        time.sleep(settle)
+        waited += settle
+        after = _cpu_ticks()
+        if before is None or after is None:
+            return True  # no /proc/stat: the plain pause is all we can do
+        busy, total = after[0] - before[0], after[1] - before[1]
+        if total > 0 and busy / total < busy_max:
+            return True
+        if waited >= max_wait:
+            return False
+
+
 def time_interleaved(cases: dict, data, rounds: int, *, warmup: bool = True,
-                     settle: float = 0.25) -> dict[str, Timing]:
+                     settle: float = 0.25) -> tuple[dict[str, Timing], int]:
     """Time every case ``rounds`` times, interleaved, after one untimed warm-up run each.
 
     ``cases`` maps a name to ``setup(data) -> run``, where ``run()`` does the
     work and returns a float (its final training loss), kept as a sanity check.
-    Before each timed run the process idles ``settle`` seconds: the worker
-    threads of a BLAS or OpenMP pool spin for a while after their last task,
-    and would otherwise steal a core from the next case if it uses another
-    pool (NumPy's OpenBLAS and PyTorch's OpenMP do).
+    Before each timed run the process waits for a quiet machine
+    (:func:`wait_for_quiet`): worker threads of a BLAS or OpenMP pool spin for
+    a while after their last task and would steal a core from the next case
+    if it uses another pool (NumPy's OpenBLAS and PyTorch's OpenMP do), and
+    other programs slow multi-threaded code the most. Returns the timings and
+    how many runs started on a machine that never became quiet.
     """
     names = list(cases)
     timings = {name: Timing() for name in names}
+    busy_starts = 0
     if warmup:
         for name in names:
             cases[name](data)()
@@ -74,13 +124,13 @@ def time_interleaved(cases: dict, data, rounds: int, *, warmup: bool = True,
         for name in names[shift:] + names[:shift]:
             run = cases[name](data)
             gc.collect()
-            time.sleep(settle)
+            busy_starts += not wait_for_quiet(settle)
             t0 = time.perf_counter()
             result = run()
             t1 = time.perf_counter()
             timings[name].seconds.append(t1 - t0)
             timings[name].result = result
-    return timings
+    return timings, busy_starts
 
 
 def traced_peak(setup, data) -> int:

@@ -31,6 +31,10 @@ def workload_table(res) -> list[str]:
         slow = res.cases[-1]
         lines += ["", f"Full batch is {1 / res.ratio(slow.name):.3g}x faster per epoch "
                       f"than one sample per step."]
+    runs = len(res.cases) * len(res.cases[0].timing.seconds)
+    if res.busy_starts:
+        lines += ["", f"{res.busy_starts} of {runs} timed runs started on a busy machine "
+                      "(other programs kept over 10% of the processors busy for 20 s)."]
     for note in w.notes:
         lines += ["", note]
     return lines + [""]
@@ -49,13 +53,14 @@ def render(suite, *, command: str) -> str:
     results = suite.results
     lines = ["# Benchmark results", "",
              f"Command: `{command}` ({suite.mode} mode, {suite.rounds} interleaved rounds "
-             "after one warm-up run per case; medians).", ""]
+             "after one warm-up run per case, each timed run started on a quiet machine; "
+             "median times, and ratios as the median of the per-round ratios).", ""]
     lines += [f"- {line}" for line in machine.describe(suite.threads)]
     lines += [f"- Load average (1 min, all programs on the machine) before / after the run: "
               f"{suite.load_before} / {suite.load_after}", ""]
     rows = target_rows(results)
     if rows:
-        lines += ["## Targets (ratio of median times, lower is faster)", "",
+        lines += ["## Targets (ratio of times, lower is faster)", "",
                   "| comparison | ratio | target | met |", "|---|---:|---:|---|"]
         for label, r, limit, ok in rows:
             lines.append(f"| {label} | {r:.3g} | ≤ {limit:g} | {'yes' if ok else 'NO'} |")
@@ -63,7 +68,9 @@ def render(suite, *, command: str) -> str:
     lines += ["## Workloads", ""]
     for res in results:
         lines += workload_table(res)
-    lines += ["Spread: (slowest - fastest) / median over the rounds. Traced peak: the most "
+    lines += ["Ratio: the package's time / this row's time, the median over the rounds of "
+              "the ratio within each round. Spread: (slowest - fastest) / median over the "
+              "rounds. Traced peak: the most "
               "memory allocated during one run and held at once, as tracemalloc sees it "
               "(NumPy arrays and Python objects; PyTorch's tensors are invisible to it, hence "
               "—). RSS growth: peak resident memory during one run in a fresh process minus "

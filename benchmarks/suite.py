@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import machine
-from .measure import Timing, rss_growth_fresh, time_interleaved, traced_peak
+from .measure import Timing, paired_ratio, rss_growth_fresh, time_interleaved, traced_peak
 from .torch_loops import torch_or_none
 from .workloads import MODES, Workload, build
 
@@ -23,10 +23,13 @@ class WorkloadResult:
     workload: Workload
     cases: list[CaseResult]
 
+    busy_starts: int = 0
+
     def ratio(self, name: str) -> float:
-        """Median time of the package (the first case) / median time of case ``name``."""
-        times = {c.name: c.timing.median for c in self.cases}
-        return times[self.cases[0].name] / times[name]
+        """Time of the package (the first case) / time of case ``name``: the median of
+        the per-round ratios (see :func:`benchmarks.measure.paired_ratio`)."""
+        timings = {c.name: c.timing for c in self.cases}
+        return paired_ratio(timings[self.cases[0].name], timings[name])
 
 
 def set_threads() -> int:
@@ -57,7 +60,7 @@ def run_suite(mode: str = "full", *, rounds: int | None = None, only=None, memor
     results = []
     for w in build(mode, only):
         log(f"[{w.key}] timing {len(w.cases)} cases x {rounds} rounds ...")
-        timings = time_interleaved(w.cases, w.data, rounds, settle=MODES[mode]["settle"])
+        timings, busy = time_interleaved(w.cases, w.data, rounds, settle=MODES[mode]["settle"])
         cases = []
         for name, setup in w.cases.items():
             traced = rss = None
@@ -67,5 +70,5 @@ def run_suite(mode: str = "full", *, rounds: int | None = None, only=None, memor
                     traced = traced_peak(setup, w.data)
                 rss = rss_growth_fresh(mode, w.key, name, threads)
             cases.append(CaseResult(name, timings[name], traced, rss))
-        results.append(WorkloadResult(w, cases))
+        results.append(WorkloadResult(w, cases, busy))
     return SuiteResult(results, mode, rounds, threads, load_before, machine.load_average())

@@ -25,7 +25,7 @@ SEED = 0
 #: Problem sizes of each mode. "full" is the benchmark; "quick" a short smoke
 #: run of the same workloads; "tiny" the size the test suite runs once.
 MODES: dict[str, dict] = {
-    "full": {"rounds": 5, "settle": 0.25, "small_n": 1000, "small_epochs": 200,
+    "full": {"rounds": 7, "settle": 0.25, "small_n": 1000, "small_epochs": 200,
              "large_n": 8192, "sin_epochs": 200},
     "quick": {"rounds": 3, "settle": 0.25, "small_n": 1000, "small_epochs": 20,
               "large_n": 2048, "sin_epochs": 20},
