@@ -103,7 +103,7 @@ def as_labels(
         and arr.shape[0]
         and (n_rows is None or arr.shape[0] == n_rows)
     ):
-        lo, hi = arr.min(), arr.max()
+        lo, hi = np.minimum.reduce(arr), np.maximum.reduce(arr)
         if lo >= 0 and (n_classes is None or hi < n_classes):
             return arr
     if (

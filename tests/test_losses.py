@@ -5,6 +5,7 @@ import pytest
 
 from helpers import TOL, central_difference, random_shapes, rel_error, stored_footprint
 from mlp_from_scratch import MSELoss, SoftmaxCrossEntropyLoss
+from mlp_from_scratch import functional as F
 
 SEED = 31
 
@@ -136,3 +137,23 @@ def test_loss_does_not_modify_its_arguments(make):
         0.0  # the caller owning the gradient must not corrupt the loss's own state
     )
     assert not np.array_equal(loss.backward(), grad)
+
+
+def test_loss_classes_agree_with_their_functional_equations():
+    rng = np.random.default_rng(11)
+    for n, k in [(1, 2), (7, 3), (32, 10)]:
+        logits = 5 * rng.standard_normal((n, k))
+        labels = rng.integers(0, k, n)
+        loss = SoftmaxCrossEntropyLoss()
+        value = loss.forward(logits, labels)
+        assert value == pytest.approx(F.softmax_cross_entropy(logits, labels), rel=1e-14)
+        np.testing.assert_allclose(
+            loss.backward(),
+            F.softmax_cross_entropy_backward(logits, labels),
+            rtol=1e-12,
+            atol=1e-16,
+        )
+        pred, target = rng.standard_normal((n, k)), rng.standard_normal((n, k))
+        mse = MSELoss()
+        assert mse.forward(pred, target) == F.mse(pred, target)
+        assert np.array_equal(mse.backward(), F.mse_backward(pred, target))
