@@ -78,20 +78,10 @@ class SoftmaxCrossEntropyLoss(Loss):
             n_rows=logits.shape[0],
             n_classes=logits.shape[1],
         )
+        self._cache = (logits, labels)
         log_p = F.log_softmax(logits)
-        self._cache = (log_p, labels)
         return float(-log_p[np.arange(labels.shape[0]), labels].sum() / labels.shape[0])
 
     def backward(self) -> np.ndarray:
-        """dL/dlogits = (softmax(logits) - onehot(labels)) / N.
-
-        Equation ``eq-softmax-ce-grad``, the same computation as
-        :func:`~mlp_from_scratch.functional.softmax_cross_entropy_backward`, with
-        the probabilities taken as ``exp`` of the log-probabilities ``forward``
-        cached: the labels are not validated again and the softmax is not redone.
-        """
-        log_p, labels = self._cached()
-        grad = np.exp(log_p)
-        grad[np.arange(labels.shape[0]), labels] -= 1.0
-        grad /= labels.shape[0]
-        return grad
+        """dL/dlogits = (softmax(logits) - onehot(labels)) / N."""
+        return F.softmax_cross_entropy_backward(*self._cached())
