@@ -47,8 +47,13 @@ def make_moons_split(
 
     n_samples = check_positive_int(n_samples, "n_samples")
     test_size = check_fraction(test_size, "test_size")
-    if test_size == 0:
-        raise ValueError("test_size must be > 0 for a held-out test set")
+    n_test = int(np.ceil(test_size * n_samples))
+    if n_test < 2 or n_samples - n_test < 2:
+        raise ValueError(
+            f"a stratified split of {n_samples} samples with test_size={test_size} "
+            f"leaves {n_test} test and {n_samples - n_test} training samples; "
+            f"each side needs at least one sample of each of the 2 classes"
+        )
     X, y = make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_size, random_state=random_state, stratify=y

@@ -473,3 +473,9 @@ def test_make_sin_refuses_low_not_below_high():
 def test_make_moons_split_refuses_a_bad_test_size(test_size):
     with pytest.raises(ValueError, match=r"test_size"):
         make_moons_split(n_samples=50, test_size=test_size)
+
+
+@pytest.mark.parametrize("n_samples, test_size", [(1000, 0.001), (10, 0.95), (3, 0.5)])
+def test_make_moons_split_refuses_a_split_too_small_to_stratify(n_samples, test_size):
+    with pytest.raises(ValueError, match=r"each side needs at least one sample"):
+        make_moons_split(n_samples=n_samples, test_size=test_size)
