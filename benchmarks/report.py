@@ -40,12 +40,17 @@ def workload_table(res) -> list[str]:
     return lines + [""]
 
 
-def target_rows(results) -> list[tuple[str, float, float, bool]]:
+def target_rows(results) -> list[tuple[str, float, float, bool, float, float]]:
+    """(comparison, ratio, target, met, lowest and highest per-round ratio) per target."""
     rows = []
     for res in results:
+        timings = {c.name: c.timing for c in res.cases}
+        ours = timings[res.cases[0].name].seconds
         for name, limit in res.workload.targets:
             r = res.ratio(name)
-            rows.append((f"{res.workload.key}: {res.cases[0].name} / {name}", r, limit, r <= limit))
+            per_round = [a / b for a, b in zip(ours, timings[name].seconds)]
+            rows.append((f"{res.workload.key}: {res.cases[0].name} / {name}", r, limit,
+                         r <= limit, min(per_round), max(per_round)))
     return rows
 
 
@@ -61,9 +66,11 @@ def render(suite, *, command: str) -> str:
     rows = target_rows(results)
     if rows:
         lines += ["## Targets (ratio of times, lower is faster)", "",
-                  "| comparison | ratio | target | met |", "|---|---:|---:|---|"]
-        for label, r, limit, ok in rows:
-            lines.append(f"| {label} | {r:.3g} | ≤ {limit:g} | {'yes' if ok else 'NO'} |")
+                  "| comparison | ratio | rounds' range | target | met |",
+                  "|---|---:|---:|---:|---|"]
+        for label, r, limit, ok, lo, hi in rows:
+            lines.append(f"| {label} | {r:.3g} | {lo:.3g}–{hi:.3g} | ≤ {limit:g} "
+                         f"| {'yes' if ok else 'NO'} |")
         lines.append("")
     lines += ["## Workloads", ""]
     for res in results:
