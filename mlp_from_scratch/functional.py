@@ -276,10 +276,12 @@ def softmax_cross_entropy_backward(
 
     Equation ``eq-softmax-ce-grad``.
 
-    The gradient is taken from the *probabilities*, not from the raw logits.
+    The gradient is taken from the *probabilities*, not from the raw logits;
+    they are computed as ``exp(log_softmax(logits))``, from the same
+    log-probabilities as the loss itself.
     """
     logits, labels = _check_logits_labels(logits, labels)
-    grad = softmax(logits)
+    grad = np.exp(log_softmax(logits))
     grad[np.arange(labels.shape[0]), labels] -= 1.0
     grad /= labels.shape[0]
     return grad

@@ -79,9 +79,20 @@ class SoftmaxCrossEntropyLoss(Loss):
             n_classes=logits.shape[1],
         )
         self._cache = (logits, labels)
-        log_p = F.log_softmax(logits)
-        return float(-log_p[np.arange(labels.shape[0]), labels].sum() / labels.shape[0])
+        self._log_p = F.log_softmax(logits)
+        rows = np.arange(labels.shape[0])
+        return float(-self._log_p[rows, labels].sum() / labels.shape[0])
 
     def backward(self) -> np.ndarray:
-        """dL/dlogits = (softmax(logits) - onehot(labels)) / N."""
-        return F.softmax_cross_entropy_backward(*self._cached())
+        """dL/dlogits = (softmax(logits) - onehot(labels)) / N.
+
+        Equation ``eq-softmax-ce-grad``: the operations of
+        :func:`~mlp_from_scratch.functional.softmax_cross_entropy_backward`,
+        starting from the log-probabilities this loss's forward computed, so the
+        labels are not validated again and the softmax is not redone.
+        """
+        _, labels = self._cached()
+        grad = np.exp(self._log_p)
+        grad[np.arange(labels.shape[0]), labels] -= 1.0
+        grad /= labels.shape[0]
+        return grad
