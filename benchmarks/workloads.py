@@ -18,6 +18,7 @@ import numpy as np
 from mlp_from_scratch import MLP, SGD, MSELoss, SoftmaxCrossEntropyLoss, fit, make_sin
 
 from .floor import make_floor, matmul_flops
+from .numpy_loop import make_numpy_loop
 from .torch_loops import make_torch_trainer, torch_available
 
 SEED = 0
@@ -50,6 +51,14 @@ class Workload:
     #: (case name, largest allowed ratio ours / that case)
     targets: list[tuple[str, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+#: What the bare NumPy loop row of a workload means.
+BARE_NOTE = ("The bare NumPy loop is the same training written as one plain NumPy function "
+             "(benchmarks/numpy_loop.py): the package's initial weights and shuffle, the same "
+             "arithmetic, no layers, checks or caches. It takes the same steps and ends at the "
+             "same loss; its time is what NumPy itself costs for this training, and the "
+             "package's time over it is the cost of the package's structure.")
 
 
 # --- small: two moons, sigmoid 2-16-16-2, softmax cross-entropy ---------------
@@ -88,17 +97,23 @@ def small(mode: str) -> Workload:
 
         return run
 
+    def bare(data):
+        X, y = data
+        return make_numpy_loop(X, y, SMALL_SIZES, activation="sigmoid", lr=lr,
+                               batch_size=batch, epochs=epochs, seed=SEED)
+
     w = Workload(
         "small", "small: two moons",
         f"moons {n} x 2, MLP 2-16-16-2 sigmoid, softmax cross-entropy, plain SGD lr {lr}, "
         f"batch {batch}, {epochs} epochs, shuffled every epoch",
-        (X, y), {"mlp_from_scratch": ours, "scikit-learn": sklearn},
+        (X, y), {"mlp_from_scratch": ours, "bare NumPy loop": bare, "scikit-learn": sklearn},
         targets=[("scikit-learn", 0.5)],
         notes=["scikit-learn's MLPClassifier gives two classes one logistic output unit "
                "(2-16-16-1, binary log-loss) instead of two softmax outputs: the same model "
                "family with 17 fewer parameters. It runs with solver='sgd', momentum 0, "
                "alpha 0, no early stopping, tol 0 and n_iter_no_change 10**9, so it does "
-               "all the epochs."])
+               "all the epochs.",
+               BARE_NOTE])
     if torch_available():
         def torch64(data):
             X, y = data
@@ -129,14 +144,19 @@ def large(mode: str) -> Workload:
     def floor(data):
         return make_floor(data[0], LARGE_SIZES, batch)
 
+    def bare(data):
+        X, y = data
+        return make_numpy_loop(X, y, LARGE_SIZES, activation="relu", lr=lr,
+                               batch_size=batch, epochs=1, seed=SEED)
+
     gflop = matmul_flops(LARGE_SIZES, n) / 1e9
     w = Workload(
         "large", "large: 784-256-256-10",
         f"{n} x 784 random float64 inputs, 10 random classes, MLP 784-256-256-10 ReLU, "
         f"softmax cross-entropy, SGD lr {lr}, batch {batch}, one epoch",
-        (X, y), {"mlp_from_scratch": ours, "matrix-product floor": floor},
+        (X, y), {"mlp_from_scratch": ours, "bare NumPy loop": bare, "matrix-product floor": floor},
         targets=[("matrix-product floor", 1.4)],
-        notes=[f"The floor runs only the {gflop:.3g} GFLOP of matrix products backprop needs "
+        notes=[BARE_NOTE, f"The floor runs only the {gflop:.3g} GFLOP of matrix products backprop needs "
                "(forward, dL/dW per layer, dL/dz for every layer but the first), into "
                "preallocated outputs."])
     if torch_available():

@@ -68,3 +68,35 @@ def test_memory_runs_report_traced_and_resident_peaks():
     for case in suite.results[0].cases:
         assert case.traced_bytes > 0  # the fit's activations and gradients
         assert case.rss_bytes is None or case.rss_bytes >= 0
+
+
+@pytest.mark.parametrize("activation, sizes", [("sigmoid", [2, 5, 4, 2]),
+                                               ("relu", [6, 8, 8, 3])])
+def test_bare_numpy_loop_takes_the_same_steps_as_the_package(activation, sizes):
+    from mlp_from_scratch import MLP, SGD, SoftmaxCrossEntropyLoss, fit
+
+    from benchmarks.numpy_loop import make_numpy_loop
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((37, sizes[0]))
+    y = rng.integers(0, sizes[-1], size=37)
+    model = MLP(sizes, activation, rng=5)
+    history = fit(model, SoftmaxCrossEntropyLoss(), SGD(model, lr=0.3), X, y, epochs=4,
+                  batch_size=8, rng=5)
+    bare = make_numpy_loop(X, y, sizes, activation=activation, lr=0.3, batch_size=8,
+                           epochs=4, seed=5)
+    np.testing.assert_allclose(bare(), history.train_loss[-1], rtol=1e-12)
+
+
+def test_bare_numpy_loop_refuses_an_activation_it_does_not_implement():
+    from benchmarks.numpy_loop import make_numpy_loop
+
+    with pytest.raises(ValueError, match="tanh"):
+        make_numpy_loop(np.ones((4, 2)), np.zeros(4, dtype=int), [2, 3, 2],
+                        activation="tanh", lr=0.1, batch_size=2, epochs=1, seed=0)
+
+
+def test_every_workload_with_a_bare_loop_names_it_second():
+    for w in build("tiny"):
+        if "bare NumPy loop" in w.cases:
+            assert list(w.cases)[:2] == ["mlp_from_scratch", "bare NumPy loop"]
