@@ -1,16 +1,16 @@
 """A bare NumPy training loop: the package's epoch with nothing but the arithmetic.
 
-This is the fastest plain NumPy the same training can be written in: one
-function, no classes, no checks, no caches beyond local variables, the bias
-added and the update done in place. It starts from the package's own initial
-weights and shuffles with the same generator, so it takes the very same steps
-as :func:`mlp_from_scratch.fit` and must end at the same loss (to round-off).
+This is the same training written as lean plain NumPy: one function, no
+classes, no checks, no caches beyond local variables, ReLU and the update done
+in place. It starts from the package's own initial weights and shuffles with
+the same generator, so it takes the very same steps as
+:func:`mlp_from_scratch.fit` and must end at the same loss (to round-off).
 
-Its time is what any NumPy implementation of this epoch pays on top of the
-matrix-product floor: the row gather of the shuffle, the bias, the
-activation and its derivative, the softmax cross-entropy gradient, the bias
-gradients and the SGD update. The package's time over this loop's time is the
-cost of the package's structure (layers, validation, the forward cache).
+Its time over the matrix-product floor is what NumPy itself costs beside the
+products: the row gather of the shuffle, the bias, the activation and its
+derivative, the softmax cross-entropy gradient, the bias gradients and the SGD
+update. The package's time over this loop's time is the cost of the package's
+structure (layers, validation, the forward cache).
 """
 
 from __future__ import annotations

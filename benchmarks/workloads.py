@@ -154,9 +154,11 @@ def large(mode: str) -> Workload:
         "large", "large: 784-256-256-10",
         f"{n} x 784 random float64 inputs, 10 random classes, MLP 784-256-256-10 ReLU, "
         f"softmax cross-entropy, SGD lr {lr}, batch {batch}, one epoch",
-        (X, y), {"mlp_from_scratch": ours, "bare NumPy loop": bare, "matrix-product floor": floor},
+        (X, y),
+        {"mlp_from_scratch": ours, "bare NumPy loop": bare, "matrix-product floor": floor},
         targets=[("matrix-product floor", 1.4)],
-        notes=[BARE_NOTE, f"The floor runs only the {gflop:.3g} GFLOP of matrix products backprop needs "
+        notes=[BARE_NOTE,
+               f"The floor runs only the {gflop:.3g} GFLOP of matrix products backprop needs "
                "(forward, dL/dW per layer, dL/dz for every layer but the first), into "
                "preallocated outputs."])
     if torch_available():

@@ -95,8 +95,3 @@ def test_bare_numpy_loop_refuses_an_activation_it_does_not_implement():
         make_numpy_loop(np.ones((4, 2)), np.zeros(4, dtype=int), [2, 3, 2],
                         activation="tanh", lr=0.1, batch_size=2, epochs=1, seed=0)
 
-
-def test_every_workload_with_a_bare_loop_names_it_second():
-    for w in build("tiny"):
-        if "bare NumPy loop" in w.cases:
-            assert list(w.cases)[:2] == ["mlp_from_scratch", "bare NumPy loop"]
