@@ -2,8 +2,9 @@
 
 This is the same training written as lean plain NumPy: one function, no
 classes, no checks, no caches beyond local variables, ReLU and the update done
-in place. It starts from the package's own initial weights and shuffles with
-the same generator, so it takes the very same steps as
+in place; its only calls into the package are the pure functions for the
+sigmoid and the log-softmax. It starts from the package's own initial weights
+and shuffles with the same generator, so it takes the very same steps as
 :func:`mlp_from_scratch.fit` and must end at the same loss (to round-off).
 
 Its time over the matrix-product floor is what NumPy itself costs beside the
@@ -18,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from mlp_from_scratch import MLP, Linear
+from mlp_from_scratch import functional as F
 
 
 def make_numpy_loop(X: np.ndarray, y: np.ndarray, sizes, *, activation: str, lr: float,
@@ -32,10 +34,7 @@ def make_numpy_loop(X: np.ndarray, y: np.ndarray, sizes, *, activation: str, lr:
     n, L = X.shape[0], len(W)
 
     def act(a):
-        if activation == "relu":
-            return np.maximum(a, 0.0, out=a)
-        e = np.exp(-np.abs(a))
-        return np.where(a >= 0, 1.0, e) / (1.0 + e)
+        return np.maximum(a, 0.0, out=a) if activation == "relu" else F.sigmoid(a)
 
     def run() -> float:
         rng = np.random.default_rng(seed)
@@ -53,8 +52,7 @@ def make_numpy_loop(X: np.ndarray, y: np.ndarray, sizes, *, activation: str, lr:
                     a += b[l]
                     z = act(a) if l < L - 1 else a
                     zs.append(z)
-                shifted = z - z.max(axis=1, keepdims=True)
-                log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+                log_p = F.log_softmax(z)
                 idx = np.arange(B)
                 total -= log_p[idx, yb].sum()
                 g = np.exp(log_p)

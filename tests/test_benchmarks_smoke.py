@@ -5,8 +5,11 @@ import math
 import numpy as np
 import pytest
 
+from mlp_from_scratch import MLP, SGD, SoftmaxCrossEntropyLoss, fit
+
 from benchmarks.__main__ import main
 from benchmarks.floor import make_floor, matmul_flops
+from benchmarks.numpy_loop import make_numpy_loop
 from benchmarks.report import render, target_rows
 from benchmarks.suite import run_suite
 from benchmarks.workloads import MODES, build
@@ -73,10 +76,6 @@ def test_memory_runs_report_traced_and_resident_peaks():
 @pytest.mark.parametrize("activation, sizes", [("sigmoid", [2, 5, 4, 2]),
                                                ("relu", [6, 8, 8, 3])])
 def test_bare_numpy_loop_takes_the_same_steps_as_the_package(activation, sizes):
-    from mlp_from_scratch import MLP, SGD, SoftmaxCrossEntropyLoss, fit
-
-    from benchmarks.numpy_loop import make_numpy_loop
-
     rng = np.random.default_rng(3)
     X = rng.standard_normal((37, sizes[0]))
     y = rng.integers(0, sizes[-1], size=37)
@@ -89,8 +88,6 @@ def test_bare_numpy_loop_takes_the_same_steps_as_the_package(activation, sizes):
 
 
 def test_bare_numpy_loop_refuses_an_activation_it_does_not_implement():
-    from benchmarks.numpy_loop import make_numpy_loop
-
     with pytest.raises(ValueError, match="tanh"):
         make_numpy_loop(np.ones((4, 2)), np.zeros(4, dtype=int), [2, 3, 2],
                         activation="tanh", lr=0.1, batch_size=2, epochs=1, seed=0)
