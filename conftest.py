@@ -5,7 +5,7 @@ process and to every Jupyter kernel nbval starts (kernels inherit the environmen
 one BLAS thread gives the same floating-point summation order on every machine, and a
 fixed hash seed makes any set/dict ordering reproducible.
 
-On x86-64 processors with AVX2 the matrix products and the vectorised exponentials also use
+On x86-64 processors with AVX2 the matrix products and NumPy's vectorised loops also run
 the same code on every machine: OpenBLAS's Haswell kernels and NumPy's AVX2 loops, also where
 the processor has AVX-512. The AVX-512 code rounds differently, and the long training runs of
 the chapters amplify a difference in the last bit to one in the second significant digit, so
