@@ -7,6 +7,7 @@ Everything is float64 and rows are samples: a Linear layer computes
 
 from . import functional
 from .data import make_moons_split, make_sin
+from .grading import grade
 from .gradcheck import (
     GradientCheckError,
     check_gradient_of,
@@ -22,6 +23,7 @@ from .layers import Layer, Linear, ReLU, Sigmoid, Tanh
 from .losses import MSELoss, SoftmaxCrossEntropyLoss
 from .metrics import accuracy, predict_classes, predict_proba
 from .network import ACTIVATIONS, MLP, Sequential
+from .notebook import IN_BROWSER, expect_error, print_table
 from .optim import SGD, Adam
 from .plotting import plot_decision_boundary, plot_history, plot_regression
 from .training import History, evaluate, fit
@@ -63,4 +65,8 @@ __all__ = [
     "plot_history",
     "plot_regression",
     "plot_decision_boundary",
+    "grade",
+    "expect_error",
+    "print_table",
+    "IN_BROWSER",
 ]

@@ -1,0 +1,115 @@
+"""What the chapters need to show things: an expected error, a table, the platform.
+
+A chapter demonstrates a mistake by catching the error it raises and printing it, so that
+"Run All" reaches the end of the notebook (in JupyterLab and in the browser) and nbval compares
+the printed line like any other output::
+
+    with expect_error(ValueError, match="shape"):
+        layer.forward(X_with_wrong_shape)
+
+prints ``ValueError: ...`` and carries on; if nothing is raised, or the message does not match,
+it raises :class:`AssertionError`, so the demonstration cannot silently stop demonstrating.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+
+__all__ = ["IN_BROWSER", "expect_error", "format_table", "print_table"]
+
+#: True when the code runs in the browser (Pyodide, WebAssembly): there no floating-point
+#: exception or overflow warning fires, ``np.intp`` is 32-bit and the timer is coarse.
+IN_BROWSER: bool = sys.platform == "emscripten"
+
+
+class expect_error:
+    """Context manager: the block must raise one of ``types``; the error is printed, not raised.
+
+    Parameters
+    ----------
+    *types
+        The exception classes expected (at least one). An exception of any other type
+        propagates unchanged: it is a real error, not the one being demonstrated.
+    match
+        Optional regular expression that must be found (``re.search``) in the message.
+
+    After the block, ``.error`` holds the caught exception.
+    """
+
+    def __init__(self, *types: type[BaseException], match: str | None = None) -> None:
+        if not types or not all(
+            isinstance(t, type) and issubclass(t, BaseException) for t in types
+        ):
+            raise TypeError(
+                f"expect_error needs one or more exception classes, got {types!r}"
+            )
+        self.types = types
+        self.match = match
+        self.error: BaseException | None = None
+
+    def __enter__(self) -> "expect_error":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        names = " or ".join(t.__name__ for t in self.types)
+        if exc_type is None:
+            raise AssertionError(f"expected {names}, but nothing was raised")
+        if not issubclass(exc_type, self.types):
+            return False  # an unexpected error: let it propagate
+        message = str(exc)
+        if self.match is not None and not re.search(self.match, message):
+            raise AssertionError(
+                f"expected {names} with a message matching {self.match!r}, "
+                f"got {exc_type.__name__}: {message}"
+            ) from exc
+        self.error = exc
+        print(f"{exc_type.__name__}: {message}" if message else exc_type.__name__)
+        return True
+
+
+def _cell(value, floatfmt: str) -> str:
+    if isinstance(value, float):
+        return format(value, floatfmt)
+    return str(value)
+
+
+def format_table(
+    rows: Sequence[Sequence], headers: Sequence[str], *, floatfmt: str = ".4g"
+) -> str:
+    """A plain-text table: one line per row, columns aligned, floats with ``floatfmt``.
+
+    Text columns are left-aligned and numeric columns right-aligned.
+    """
+    headers = [str(h) for h in headers]
+    cells = [[_cell(v, floatfmt) for v in row] for row in rows]
+    for i, row in enumerate(cells):
+        if len(row) != len(headers):
+            raise ValueError(
+                f"row {i} has {len(row)} cells but there are {len(headers)} headers"
+            )
+    numeric = [
+        all(isinstance(row[c], (int, float)) and not isinstance(row[c], bool) for row in rows)
+        and len(rows) > 0
+        for c in range(len(headers))
+    ]
+    widths = [
+        max([len(headers[c])] + [len(row[c]) for row in cells]) for c in range(len(headers))
+    ]
+
+    def line(values):
+        return "  ".join(
+            v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)
+        ).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(row) for row in cells]
+    return "\n".join(out)
+
+
+def print_table(
+    rows: Sequence[Sequence], headers: Sequence[str], *, floatfmt: str = ".4g"
+) -> None:
+    """Print :func:`format_table`'s table."""
+    print(format_table(rows, headers, floatfmt=floatfmt))
