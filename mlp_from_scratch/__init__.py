@@ -5,7 +5,7 @@ Everything is float64 and rows are samples: a Linear layer computes
 :mod:`mlp_from_scratch.functional`; the classes hold parameters and caches.
 """
 
-from . import functional
+from . import autodiff, functional
 from .data import make_moons_split, make_sin
 from .grading import grade
 from .gradcheck import (
@@ -32,6 +32,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "functional",
+    "autodiff",
     "Layer",
     "Linear",
     "Sigmoid",
