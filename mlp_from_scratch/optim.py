@@ -6,9 +6,19 @@ inspectable: after ``model.backward`` they sit in ``grads`` untouched until
 
 Every update is in place: the arrays in ``layer.params`` are the same objects
 before and after a step.
+
+Weight decay (``weight_decay=lam``, both optimisers) is the coupled L2 penalty
+``lam/2 * sum(W**2)`` over the weight matrices: the update uses
+``g + lam * W`` in place of ``g`` for every 2-D parameter (the weights ``W`` of
+a Linear layer), never for a bias. It is added inside ``step()``; the
+gradients in ``layer.grads`` stay the gradients of the loss alone. This is
+PyTorch's ``weight_decay`` on a parameter group holding the weights only, not
+the decoupled AdamW.
 """
 
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 
@@ -17,23 +27,48 @@ from .validation import check_fraction, check_positive_float
 __all__ = ["Optimizer", "SGD", "Adam"]
 
 
+def check_weight_decay(value) -> float:
+    """Return ``value`` as a float, raising unless it is finite and >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"weight_decay must be a number >= 0, got {value!r}")
+    value = float(value)
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"weight_decay must be a finite number >= 0, got {value}")
+    return value
+
+
 class Optimizer:
     """Base class: collects ``(params, grads, key)`` of every layer of ``model``."""
 
-    def __init__(self, model, lr: float) -> None:
+    def __init__(self, model, lr: float, weight_decay: float = 0.0) -> None:
         if not hasattr(model, "layers"):
             raise TypeError(
                 f"optimiser expects a model with .layers (e.g. Sequential), "
                 f"got {type(model).__name__}"
             )
         self.model = model
-        self.lr = check_positive_float(lr, "learning rate lr")
+        self.lr = lr
+        self.weight_decay = check_weight_decay(weight_decay)
         self._slots = [(layer, key) for layer in model.layers for key in layer.params]
         if not self._slots:
             raise ValueError("the model has no parameters to optimise")
 
+    @property
+    def lr(self) -> float:
+        """The learning rate; assigning to it (a schedule does) validates it."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value) -> None:
+        self._lr = check_positive_float(value, "learning rate lr")
+
     def _pairs(self):
-        """Yield ``(index, param, grad)``; raise if a layer has no gradient yet."""
+        """Yield ``(index, param, grad)``; raise if a layer has no gradient yet.
+
+        With weight decay, ``grad`` of a weight matrix is a new array
+        ``grad + weight_decay * param``; ``layer.grads`` is left as it was.
+        """
+        wd = self.weight_decay
         for i, (layer, key) in enumerate(self._slots):
             grad = layer.grads.get(key)
             if grad is None:
@@ -41,7 +76,10 @@ class Optimizer:
                     f"{layer!r} has no gradient for {key!r}: "
                     f"call backward before step()"
                 )
-            yield i, layer.params[key], grad
+            param = layer.params[key]
+            if wd and param.ndim >= 2:
+                grad = grad + wd * param
+            yield i, param, grad
 
     def step(self) -> None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -52,11 +90,14 @@ class SGD(Optimizer):
 
     Without momentum: ``p <- p - lr * g``. With momentum ``mu``:
     ``v <- mu * v + g``, ``p <- p - lr * v`` (Polyak 1964; Sutskever et al. 2013),
-    starting from ``v = 0``.
+    starting from ``v = 0``. With ``weight_decay=lam``, ``g`` of a weight
+    matrix is ``dL/dW + lam * W`` (biases keep ``dL/db``).
     """
 
-    def __init__(self, model, lr: float, momentum: float = 0.0) -> None:
-        super().__init__(model, lr)
+    def __init__(
+        self, model, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
+    ) -> None:
+        super().__init__(model, lr, weight_decay)
         self.momentum = check_fraction(momentum, "momentum")
         self._velocity = [None] * len(self._slots)
 
@@ -78,12 +119,19 @@ class Adam(Optimizer):
     ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2``, then
     ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)`` with the bias-corrected
     ``m_hat = m / (1 - b1^t)`` and ``v_hat = v / (1 - b2^t)`` at step ``t``.
+    With ``weight_decay=lam``, ``g`` of a weight matrix is ``dL/dW + lam * W``
+    (coupled L2, so the decay is rescaled by ``sqrt(v_hat)`` like the gradient).
     """
 
     def __init__(
-        self, model, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8
+        self,
+        model,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(model, lr)
+        super().__init__(model, lr, weight_decay)
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (

@@ -101,3 +101,37 @@ def test_make_moons_split_noise_changes_the_points():
     np.testing.assert_allclose(upper, 1.0, atol=1e-12)
     np.testing.assert_allclose(lower, 1.0, atol=1e-12)
     assert not np.array_equal(quiet[0], noisy[0])
+
+
+def test_make_moons_split_with_val_size_keeps_the_test_set_and_stratifies():
+    from mlp_from_scratch import make_moons_split
+
+    four = make_moons_split(500, 0.2, 0.2, 3)
+    X_tr, X_va, X_te, y_tr, y_va, y_te = make_moons_split(500, 0.2, 0.2, 3, val_size=0.2)
+    assert np.array_equal(X_te, four[1]) and np.array_equal(y_te, four[3])
+    assert (len(y_tr), len(y_va), len(y_te)) == (300, 100, 100)
+    assert X_va.dtype == np.float64 and y_va.dtype == np.int64
+    assert abs(y_va.mean() - 0.5) <= 0.01 and abs(y_tr.mean() - 0.5) <= 0.01
+    together = np.vstack([X_tr, X_va])
+    assert np.array_equal(np.sort(together, axis=0), np.sort(four[0], axis=0))
+
+
+def test_make_moons_split_refuses_a_val_size_that_leaves_too_little():
+    import pytest
+
+    from mlp_from_scratch import make_moons_split
+
+    with pytest.raises(ValueError, match="validation"):
+        make_moons_split(20, test_size=0.5, val_size=0.45)
+    with pytest.raises(ValueError, match="val_size"):
+        make_moons_split(100, val_size=1.2)
+
+
+def test_make_sin_split_sizes_and_reproducibility():
+    from mlp_from_scratch import make_sin, make_sin_split
+
+    parts = make_sin_split(30, 10, 20, rng=4, noise=0.1)
+    assert [p.shape for p in parts] == [(30, 1), (10, 1), (20, 1)] * 2
+    X, y = make_sin(60, rng=4, noise=0.1)
+    assert np.array_equal(np.vstack(parts[:3]), X)
+    assert np.array_equal(np.vstack(parts[3:]), y)
