@@ -6,7 +6,7 @@ Everything is float64 and rows are samples: a Linear layer computes
 """
 
 from . import autodiff, functional
-from .data import make_moons_split, make_sin
+from .data import make_moons_split, make_sin, make_sin_split
 from .grading import grade
 from .gradcheck import (
     GradientCheckError,
@@ -26,6 +26,7 @@ from .network import ACTIVATIONS, MLP, Sequential
 from .notebook import IN_BROWSER, expect_error, print_table
 from .optim import SGD, Adam
 from .plotting import plot_decision_boundary, plot_history, plot_regression
+from .schedules import cosine_decay, step_decay
 from .training import History, evaluate, fit
 
 __version__ = "0.1.0"
@@ -49,6 +50,8 @@ __all__ = [
     "fit",
     "evaluate",
     "History",
+    "step_decay",
+    "cosine_decay",
     "accuracy",
     "predict_proba",
     "predict_classes",
@@ -60,6 +63,7 @@ __all__ = [
     "check_gradient_of",
     "GradientCheckError",
     "make_sin",
+    "make_sin_split",
     "make_moons_split",
     "save",
     "load",
