@@ -178,7 +178,7 @@ def log_softmax(a: np.ndarray) -> np.ndarray:
 
 
 def softmax_jacobian(p: np.ndarray) -> np.ndarray:
-    """Jacobian ``dp/da = diag(p) - p p^T`` of one softmax row.
+    """Jacobian ``J = diag(p) - p^T p`` of one softmax row, ``J[i, j] = dp_i/da_j``.
 
     Equation ``eq-softmax-jacobian``.
 
@@ -198,8 +198,8 @@ def softmax_backward(grad_p: np.ndarray, p: np.ndarray) -> np.ndarray:
 
     Equation ``eq-softmax-jacobian``.
 
-    For each row, ``grad_a = grad_p (diag(p) - p p^T) = p * (grad_p - <grad_p, p>)``:
-    the (K, K) Jacobian is never formed.
+    For each row, ``grad_a = grad_p J = grad_p (diag(p) - p^T p)``, computed as
+    ``p * (grad_p - <grad_p, p>)``: the (K, K) Jacobian is never formed.
     """
     return p * (grad_p - (grad_p * p).sum(axis=1, keepdims=True))
 
