@@ -4,7 +4,8 @@ Timing: every case of a workload runs once per round, the cases interleaved
 and their order rotated from round to round, so that a slow spell of the
 machine hits all of them alike. Each run gets a fresh model from its case's
 ``setup`` (untimed); only the training call is timed, with
-``time.perf_counter``.
+``time.perf_counter`` (and its processor time, of all the process's threads, with
+``time.process_time``).
 
 Memory, measured in separate untimed runs (a tracer slows what it traces):
 
@@ -38,10 +39,19 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Timing:
-    """The wall times of one case, one per round, and what its last run returned."""
+    """The wall times of one case, one per round, its processor times, and what its last
+    run returned."""
 
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     result: float | None = None
+
+    @property
+    def cpu_per_wall(self) -> float:
+        """Median over the rounds of processor time / wall time: about 1 for a run on one
+        thread, up to the number of cores for one that keeps them all busy (spinning worker
+        threads count too)."""
+        return statistics.median(c / s for c, s in zip(self.cpu_seconds, self.seconds))
 
     @property
     def median(self) -> float:
@@ -125,10 +135,11 @@ def time_interleaved(cases: dict, data, rounds: int, *, warmup: bool = True,
             run = cases[name](data)
             gc.collect()
             busy_starts += not wait_for_quiet(settle)
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             result = run()
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             timings[name].seconds.append(t1 - t0)
+            timings[name].cpu_seconds.append(c1 - c0)
             timings[name].result = result
     return timings, busy_starts
 

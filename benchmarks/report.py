@@ -19,12 +19,13 @@ def workload_table(res) -> list[str]:
     w = res.workload
     ours = res.cases[0].name
     lines = [f"### {w.title}", "", w.description + ".", "",
-             f"| implementation | median time (s) | spread | {ours} / this "
+             f"| implementation | median time (s) | spread | CPU / wall | {ours} / this "
              "| traced peak (MB) | RSS growth (MB) | final loss |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for c in res.cases:
         lines.append(
             f"| {c.name} | {c.timing.median:.4g} | {100 * c.timing.spread:.0f}% "
+            f"| {c.timing.cpu_per_wall:.2f} "
             f"| {res.ratio(c.name):.3g} | {_mb(c.traced_bytes)} | {_mb(c.rss_bytes)} "
             f"| {_loss(c.timing.result)} |")
     if w.key == "per_sample":
@@ -45,11 +46,10 @@ def target_rows(results) -> list[tuple[str, float, float, bool, float, float]]:
     rows = []
     for res in results:
         timings = {c.name: c.timing for c in res.cases}
-        ours = timings[res.cases[0].name].seconds
-        for name, limit in res.workload.targets:
-            r = res.ratio(name)
-            per_round = [a / b for a, b in zip(ours, timings[name].seconds)]
-            rows.append((f"{res.workload.key}: {res.cases[0].name} / {name}", r, limit,
+        for ours, name, limit in res.workload.targets:
+            r = res.ratio(name, ours)
+            per_round = [a / b for a, b in zip(timings[ours].seconds, timings[name].seconds)]
+            rows.append((f"{res.workload.key}: {ours} / {name}", r, limit,
                          r <= limit, min(per_round), max(per_round)))
     return rows
 
@@ -59,7 +59,9 @@ def render(suite, *, command: str) -> str:
     lines = ["# Benchmark results", "",
              f"Command: `{command}` ({suite.mode} mode, {suite.rounds} interleaved rounds "
              "after one warm-up run per case, each timed run started on a quiet machine; "
-             "median times, and ratios as the median of the per-round ratios).", ""]
+             "median times, and ratios as the median of the per-round ratios). NumPy's BLAS "
+             "and PyTorch run with their default threads, except in the rows marked "
+             "\"1 BLAS thread\".", ""]
     lines += [f"- {line}" for line in machine.describe(suite.threads)]
     lines += [f"- Load average (1 min, all programs on the machine) before / after the run: "
               f"{suite.load_before} / {suite.load_after}", ""]
@@ -76,8 +78,10 @@ def render(suite, *, command: str) -> str:
     for res in results:
         lines += workload_table(res)
     lines += ["Ratio: the package's time / this row's time, the median over the rounds of "
-              "the ratio within each round. Spread: (slowest - fastest) / median over the "
-              "rounds. Traced peak: the most "
+              "the ratio within each round; a row with one BLAS thread is compared with the "
+              "package with one BLAS thread. Spread: (slowest - fastest) / median over the "
+              "rounds. CPU / wall: the median over the rounds of the process's processor time "
+              "(all threads) / wall time, about 1 for a run on one thread. Traced peak: the most "
               "memory allocated during one run and held at once, as tracemalloc sees it "
               "(NumPy arrays and Python objects; PyTorch's tensors are invisible to it, hence "
               "—). RSS growth: peak resident memory during one run in a fresh process minus "

@@ -25,11 +25,13 @@ class WorkloadResult:
 
     busy_starts: int = 0
 
-    def ratio(self, name: str) -> float:
-        """Time of the package (the first case) / time of case ``name``: the median of
-        the per-round ratios (see :func:`benchmarks.measure.paired_ratio`)."""
+    def ratio(self, name: str, ours: str | None = None) -> float:
+        """Time of the package case ``ours`` (default: the one case ``name`` is compared
+        with, :meth:`Workload.baseline`) / time of case ``name``: the median of the per-round
+        ratios (see :func:`benchmarks.measure.paired_ratio`)."""
         timings = {c.name: c.timing for c in self.cases}
-        return paired_ratio(timings[self.cases[0].name], timings[name])
+        ours = ours or self.workload.baseline(name)
+        return paired_ratio(timings[ours], timings[name])
 
 
 def set_threads() -> int:

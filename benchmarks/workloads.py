@@ -19,6 +19,7 @@ from mlp_from_scratch import MLP, SGD, MSELoss, SoftmaxCrossEntropyLoss, fit, ma
 
 from .floor import make_floor, matmul_flops
 from .numpy_loop import make_numpy_loop
+from .threads import ONE_THREAD, one_blas_thread
 from .torch_loops import make_torch_trainer, torch_available
 
 SEED = 0
@@ -48,9 +49,17 @@ class Workload:
     description: str
     data: object
     cases: dict[str, Callable] = field(default_factory=dict)
-    #: (case name, largest allowed ratio ours / that case)
-    targets: list[tuple[str, float]] = field(default_factory=list)
+    #: (package case, other case, largest allowed ratio package / other)
+    targets: list[tuple[str, str, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def baseline(self, name: str) -> str:
+        """The package case that case ``name`` is compared with in the tables: the package
+        with one BLAS thread for a one-thread case, the package as it comes otherwise."""
+        ours = next(iter(self.cases))
+        if name.endswith(ONE_THREAD) and ours + ONE_THREAD in self.cases:
+            return ours + ONE_THREAD
+        return ours
 
 
 #: What the bare NumPy loop row of a workload means.
@@ -107,7 +116,7 @@ def small(mode: str) -> Workload:
         f"moons {n} x 2, MLP 2-16-16-2 sigmoid, softmax cross-entropy, plain SGD lr {lr}, "
         f"batch {batch}, {epochs} epochs, shuffled every epoch",
         (X, y), {"mlp_from_scratch": ours, "bare NumPy loop": bare, "scikit-learn": sklearn},
-        targets=[("scikit-learn", 0.5)],
+        targets=[("mlp_from_scratch", "scikit-learn", 0.5)],
         notes=["scikit-learn's MLPClassifier gives two classes one logistic output unit "
                "(2-16-16-1, binary log-loss) instead of two softmax outputs: the same model "
                "family with 17 fewer parameters. It runs with solver='sgd', momentum 0, "
@@ -121,7 +130,7 @@ def small(mode: str) -> Workload:
                                       loss="cross_entropy", lr=lr, batch_size=batch,
                                       epochs=epochs, dtype="float64", seed=SEED)
         w.cases["PyTorch float64"] = torch64
-        w.targets.append(("PyTorch float64", 0.3))
+        w.targets.append(("mlp_from_scratch", "PyTorch float64", 0.3))
     return w
 
 
@@ -150,17 +159,25 @@ def large(mode: str) -> Workload:
                                batch_size=batch, epochs=1, seed=SEED)
 
     gflop = matmul_flops(LARGE_SIZES, n) / 1e9
+    cases = {"mlp_from_scratch": ours, "bare NumPy loop": bare, "matrix-product floor": floor}
+    for name in list(cases):
+        cases[name + ONE_THREAD] = one_blas_thread(cases[name])
     w = Workload(
         "large", "large: 784-256-256-10",
         f"{n} x 784 random float64 inputs, 10 random classes, MLP 784-256-256-10 ReLU, "
         f"softmax cross-entropy, SGD lr {lr}, batch {batch}, one epoch",
-        (X, y),
-        {"mlp_from_scratch": ours, "bare NumPy loop": bare, "matrix-product floor": floor},
-        targets=[("matrix-product floor", 1.4)],
+        (X, y), cases,
+        targets=[("mlp_from_scratch" + ONE_THREAD, "matrix-product floor" + ONE_THREAD, 1.4)],
         notes=[BARE_NOTE,
                f"The floor runs only the {gflop:.3g} GFLOP of matrix products backprop needs "
                "(forward, dL/dW per layer, dL/dz for every layer but the first), into "
-               "preallocated outputs."])
+               "preallocated outputs.",
+               "The rows marked \"1 BLAS thread\" run with NumPy's BLAS limited to one thread "
+               "(threadpoolctl, during the timed run only) and their ratio is to the package "
+               "with one BLAS thread. The floor target is judged that way, one thread on both "
+               "sides: with more threads the floor's products spread over every core while the "
+               "rest of a training step stays on one, so the ratio would measure the number of "
+               "cores as much as the trainer. The other rows run with the default threads."])
     if torch_available():
         for dtype in ("float64", "float32"):
             def case(data, dtype=dtype):
@@ -169,9 +186,10 @@ def large(mode: str) -> Workload:
                                           loss="cross_entropy", lr=lr, batch_size=batch,
                                           epochs=1, dtype=dtype, seed=SEED)
             w.cases[f"PyTorch {dtype}"] = case
-        w.targets.append(("PyTorch float64", 1.0))
+        w.targets.append(("mlp_from_scratch", "PyTorch float64", 1.0))
         w.notes.append("PyTorch float32 is shown for reference only: the package computes "
-                       "in float64, so the fair comparison is PyTorch float64.")
+                       "in float64, so the fair comparison is PyTorch float64. It runs below "
+                       "the float64 floor: the floor is that of float64 products.")
     return w
 
 

@@ -11,7 +11,9 @@ from benchmarks.__main__ import main
 from benchmarks.floor import make_floor, matmul_flops
 from benchmarks.numpy_loop import make_numpy_loop
 from benchmarks.report import render, target_rows
+from benchmarks.machine import numpy_blas_threads
 from benchmarks.suite import run_suite
+from benchmarks.threads import ONE_THREAD, one_blas_thread
 from benchmarks.workloads import MODES, build
 
 
@@ -24,7 +26,7 @@ def test_every_quick_workload_runs_once_at_tiny_size():
         assert res.cases[0].name in ("mlp_from_scratch", "full batch (50)")
         for case in res.cases:
             assert len(case.timing.seconds) == 1 and case.timing.median > 0
-            if case.name != "matrix-product floor":
+            if not case.name.startswith("matrix-product floor"):
                 assert math.isfinite(case.timing.result)
         assert res.ratio(res.cases[0].name) == 1.0
     text = render(suite, command="test")
@@ -92,3 +94,18 @@ def test_bare_numpy_loop_refuses_an_activation_it_does_not_implement():
         make_numpy_loop(np.ones((4, 2)), np.zeros(4, dtype=int), [2, 3, 2],
                         activation="tanh", lr=0.1, batch_size=2, epochs=1, seed=0)
 
+
+
+def test_one_thread_cases_run_with_one_blas_thread_and_restore_it():
+    before = numpy_blas_threads()
+    run = one_blas_thread(lambda data: numpy_blas_threads)(None)
+    assert run() == 1
+    assert numpy_blas_threads() == before
+
+
+def test_floor_target_compares_one_thread_with_one_thread():
+    (large,) = build("tiny", only=["large"])
+    ours, floor, _ = large.targets[0]
+    assert ours == "mlp_from_scratch" + ONE_THREAD
+    assert floor == "matrix-product floor" + ONE_THREAD
+    assert large.baseline(floor) == ours and large.baseline("bare NumPy loop") == "mlp_from_scratch"
