@@ -80,6 +80,7 @@ class Var:
 
     @property
     def shape(self) -> tuple:
+        """The shape of ``value``."""
         return self.value.shape
 
     # --- operations with two operands (either may be a constant) -------------
@@ -119,12 +120,15 @@ class Var:
 
     @property
     def T(self):
+        """The transpose; its VJP transposes the gradient back."""
         return Var(self.value.T, [(self, lambda g: g.T)], "T")
 
     def sum(self):
+        """The sum of all entries, a scalar; each entry's gradient is the upstream one."""
         return Var(self.value.sum(), [(self, lambda g: np.full(self.shape, g))], "sum")
 
     def mean(self):
+        """The mean of all entries, a scalar: the sum's gradient divided by the size."""
         n = self.value.size
         return Var(self.value.mean(), [(self, lambda g: np.full(self.shape, g / n))],
                    "mean")
