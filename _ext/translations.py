@@ -1,0 +1,258 @@
+"""Sphinx extension and tool: the book's Chinese edition (中文版), from gettext catalogs.
+
+The Chinese edition is Sphinx's own translation mechanism: every paragraph, heading, list item
+and table cell of the English pages is a message in a catalog
+``locales/zh_CN/LC_MESSAGES/<page>.po``; code cells, their stored outputs, equations and figures
+are not messages, so the Chinese pages show exactly the English edition's code and outputs.
+
+As an extension (loaded from ``_config.yml``), with the HTML builder it
+
+* puts a link to the same page in the other language at the top of every page;
+* once the English site is written, builds the Chinese one into ``<html>/zh/`` with the same
+  sources, options and warning flags (``-W``, ``-n``, ``--keep-going``), in a child
+  ``jupyter-book build`` whose only difference is ``language: zh_CN``. If that build fails,
+  the whole build fails.
+
+As a script it brings the catalogs up to date with the English text::
+
+    python _ext/translations.py update    # extract messages, merge them into the .po files
+    python _ext/translations.py status    # count untranslated and fuzzy messages per page
+
+``update`` keeps every translation whose English message is unchanged, adds each new or changed
+message with an empty translation, and keeps a removed message's translation as an obsolete
+entry (``#~``) for reference. Docstrings shown on the API page stay English and are not
+extracted: they are the package's documentation, read next to its code.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE_DIR = ROOT / "locales" / "zh_CN" / "LC_MESSAGES"
+ZH = "zh_CN"
+ZH_DIR = "zh"
+CHILD_FLAG = "MLP_BOOK_EDITION"  # set to "zh" in the child build of the Chinese edition
+LINK_TEXT = {"en": "中文", ZH: "English"}
+LINK_TITLE = {"en": "本页的中文版", ZH: "This page in English"}
+
+
+# --- the extension ----------------------------------------------------------------------------
+
+def _language(app) -> str:
+    return ZH if str(app.config.language or "en").startswith("zh") else "en"
+
+
+def _other_page(pagename: str, language: str) -> str:
+    """Relative URL of ``pagename`` in the other edition, from ``pagename``'s own page."""
+    up = "../" * pagename.count("/")
+    if language == "en":
+        return f"{up}{ZH_DIR}/{pagename}.html"
+    return f"{up}../{pagename}.html"
+
+
+def add_language_link(app, pagename, templatename, context, doctree) -> None:
+    if app.builder.format != "html" or "body" not in context:
+        return
+    language = _language(app)
+    target = "zh-CN" if language == "en" else "en"
+    link = (
+        f'<p class="edition-switch"><a class="reference external" '
+        f'href="{_other_page(pagename, language)}" hreflang="{target}" lang="{target}" '
+        f'title="{LINK_TITLE[language]}">{LINK_TEXT[language]}</a></p>\n'
+    )
+    context["body"] = link + context["body"]
+
+
+def _jupyter_book_command(app, source: Path, config: Path, out: Path) -> list[str]:
+    command = [
+        sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+        "build", str(source), "--all", "--config", str(config), "--path-output", str(out),
+    ]
+    if app.warningiserror:
+        command.append("-W")
+    if app.config.nitpicky:
+        command.append("-n")
+    if getattr(app, "keep_going", False):
+        command.append("--keep-going")
+    return command
+
+
+def build_chinese_edition(app, exception) -> None:
+    """After the English HTML build: build the Chinese edition into ``<outdir>/zh``."""
+    from sphinx.errors import ExtensionError
+    from sphinx.util import logging
+
+    if exception is not None or app.builder.name != "html" or _language(app) != "en":
+        return
+    if os.environ.get(CHILD_FLAG):
+        return
+    logger = logging.getLogger(__name__)
+    source = Path(app.srcdir)
+    config_file = source / "_config.yml"
+    if not config_file.exists():
+        raise ExtensionError(f"the Chinese edition needs {config_file}")
+    import yaml
+
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    config.setdefault("sphinx", {}).setdefault("config", {})["language"] = ZH
+    # The child's configuration file lives elsewhere: anchor its relative paths here.
+    extensions = config["sphinx"].get("local_extensions") or {}
+    for name, path in extensions.items():
+        extensions[name] = str((source / path).resolve())
+    zh_title = config.get("sphinx", {}).get("config", {}).get("zh_title")
+    if zh_title:
+        config["title"] = zh_title
+    target = Path(app.outdir) / ZH_DIR
+    logger.info("building the Chinese edition into %s", target)
+    with tempfile.TemporaryDirectory(prefix="mlp-book-zh-") as tmp:
+        child_config = Path(tmp) / "_config.yml"
+        child_config.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+                                encoding="utf-8")
+        out = Path(tmp) / "out"
+        env = dict(os.environ, **{CHILD_FLAG: "zh"})
+        result = subprocess.run(
+            _jupyter_book_command(app, source, child_config, out), cwd=source, env=env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True,
+        )
+        built = out / "_build" / "html"
+        if result.returncode != 0 or not (built / "index.html").exists():
+            tail = "\n".join(result.stdout.splitlines()[-40:])
+            raise ExtensionError(
+                f"the Chinese edition failed to build (exit {result.returncode}):\n{tail}"
+            )
+        for line in result.stdout.splitlines():
+            if "WARNING" in line:
+                logger.warning("zh edition: %s", line)
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(built, target)
+    logger.info("Chinese edition written to %s", target)
+
+
+def setup(app):
+    app.add_config_value("zh_title", "", "html")
+    app.connect("html-page-context", add_language_link)
+    app.connect("build-finished", build_chinese_edition)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+# --- the catalog tool -------------------------------------------------------------------------
+
+def extract(out: Path) -> Path:
+    """Run Sphinx's gettext builder over the book; return the folder of .pot files."""
+    command = [
+        sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+        "build", str(ROOT), "--all", "--path-output", str(out),
+        "--builder", "custom", "--custom-builder", "gettext",
+    ]
+    env = dict(os.environ, **{CHILD_FLAG: "gettext"})
+    result = subprocess.run(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    pots = out / "_build" / "gettext"
+    if result.returncode != 0 or not pots.exists():
+        raise RuntimeError(f"message extraction failed:\n{result.stdout[-4000:]}")
+    return pots
+
+
+def is_docstring(message) -> bool:
+    """A message that comes only from a docstring on the API page (kept English).
+
+    Messages of the book's own pages are located in ``book/<page>.md`` or ``.ipynb``;
+    docstrings are located in the package's ``.py`` files.
+    """
+    return not any(f.endswith((".md", ".ipynb")) for f, _ in message.locations)
+
+
+def load_templates(pots: Path) -> dict[str, list]:
+    """``{page: [message, ...]}`` of the extracted catalogs, docstrings left out."""
+    from babel.messages.pofile import read_po
+
+    pages = {}
+    for pot in sorted(pots.rglob("*.pot")):
+        page = pot.relative_to(pots).with_suffix("").as_posix()
+        if page.startswith("_"):
+            continue
+        with pot.open("rb") as f:
+            catalog = read_po(f)
+        pages[page] = [m for m in catalog if m.id and not is_docstring(m)]
+    return pages
+
+
+def read_catalog(page: str):
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po
+
+    path = LOCALE_DIR / f"{page}.po"
+    if not path.exists():
+        return Catalog(locale=ZH)
+    with path.open("rb") as f:
+        return read_po(f, locale=ZH)
+
+
+def write_catalog(page: str, catalog) -> None:
+    from babel.messages.pofile import write_po
+
+    path = LOCALE_DIR / f"{page}.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        write_po(f, catalog, width=0, no_location=True, omit_header=False,
+                 sort_output=False, include_previous=False)
+
+
+def update(pots: Path) -> None:
+    from babel.messages.catalog import Catalog
+
+    for page, messages in load_templates(pots).items():
+        old = read_catalog(page)
+        known = {m.id: m for m in old if m.id}
+        known.update({k: v for k, v in old.obsolete.items() if k not in known})
+        new = Catalog(locale=ZH, project="Backpropagation from Scratch",
+                      header_comment=f"# Chinese (zh_CN) translation of {page}.\n")
+        ids = set()
+        for m in messages:
+            if m.id in ids:
+                continue
+            ids.add(m.id)
+            before = known.get(m.id)
+            string = before.string if before is not None else ""
+            flags = set(before.flags) if before is not None else set()
+            new.add(m.id, string, flags=flags)
+        for msgid, m in known.items():
+            if msgid not in ids and m.string:
+                new.obsolete[msgid] = m
+        write_catalog(page, new)
+        print(f"{page}: {len(ids)} messages")
+
+
+def status(pots: Path) -> int:
+    missing = 0
+    for page, messages in load_templates(pots).items():
+        catalog = read_catalog(page)
+        done = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+        todo = [m for m in messages if m.id not in done]
+        missing += len(todo)
+        print(f"{page}: {len(messages) - len(todo)}/{len(messages)} translated")
+    return missing
+
+
+def main(argv: list[str]) -> int:
+    if argv not in (["update"], ["status"]):
+        print(__doc__)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="mlp-book-pot-") as tmp:
+        pots = extract(Path(tmp))
+        if argv == ["update"]:
+            update(pots)
+            return 0
+        return 1 if status(pots) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
