@@ -19,13 +19,16 @@ from collections.abc import Sequence
 
 __all__ = ["IN_BROWSER", "expect_error", "format_table", "print_table"]
 
-#: True when the code runs in the browser (Pyodide, WebAssembly): there no floating-point
-#: exception or overflow warning fires, ``np.intp`` is 32-bit and the timer is coarse.
+#: Whether the code runs in the browser, in Pyodide's WebAssembly Python. There no
+#: floating-point exception or overflow warning fires, ``np.intp`` is 32-bit and the
+#: timer moves in steps of 100 microseconds.
 IN_BROWSER: bool = sys.platform == "emscripten"
 
 
 class expect_error:
     """Context manager: the block must raise one of ``types``; the error is printed, not raised.
+
+    After the block, the attribute ``error`` holds the exception that was caught.
 
     Parameters
     ----------
@@ -34,8 +37,6 @@ class expect_error:
         propagates unchanged: it is a real error, not the one being demonstrated.
     match
         Optional regular expression that must be found (``re.search``) in the message.
-
-    After the block, ``.error`` holds the caught exception.
     """
 
     def __init__(self, *types: type[BaseException], match: str | None = None) -> None:
