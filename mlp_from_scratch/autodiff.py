@@ -59,7 +59,8 @@ class Var:
     wrapped without a copy. ``parents`` is a sequence of ``(operand, vjp)``
     pairs, where ``vjp(grad_out)`` returns the operand's share of dL/d(operand)
     given dL/d(this Var): that is how an operation adds itself to the graph.
-    ``grad`` is None until a backward pass reaches the Var.
+    ``op`` names the operation that made the Var ("" for a leaf), ``name`` is an
+    optional label. ``grad`` is None until a backward pass reaches the Var.
     """
 
     __array_ufunc__ = None  # ndarray + Var calls Var.__radd__ instead of looping
@@ -233,8 +234,8 @@ def softmax_cross_entropy(logits, labels) -> Var:
     """
     logits = logits if isinstance(logits, Var) else Var(logits)
     loss = F.softmax_cross_entropy(logits.value, labels)
-    grad = F.softmax_cross_entropy_backward(logits.value, labels)
-    return Var(loss, [(logits, lambda g: g * grad)], "softmax_cross_entropy")
+    vjp = lambda g: g * F.softmax_cross_entropy_backward(logits.value, labels)
+    return Var(loss, [(logits, vjp)], "softmax_cross_entropy")
 
 
 def mse(pred, target) -> Var:
@@ -244,8 +245,8 @@ def mse(pred, target) -> Var:
     """
     p = pred if isinstance(pred, Var) else Var(pred)
     t = target.value if isinstance(target, Var) else target
-    grad = F.mse_backward(p.value, t)
-    parents = [(p, lambda g: g * grad)]
+    loss = F.mse(p.value, t)  # checks the shapes before any VJP is recorded
+    parents = [(p, lambda g: g * F.mse_backward(p.value, t))]
     if isinstance(target, Var):
-        parents.append((target, lambda g: -g * grad))
-    return Var(F.mse(p.value, t), parents, "mse")
+        parents.append((target, lambda g: -g * F.mse_backward(p.value, t)))
+    return Var(loss, parents, "mse")

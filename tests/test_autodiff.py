@@ -82,6 +82,27 @@ def test_sum_to_shape_undoes_broadcasting():
     assert sum_to_shape(grad, ()).shape == ()
 
 
+def test_vjps_call_the_functional_equations(monkeypatch):
+    import mlp_from_scratch.functional as F
+    called = []
+    for name in ["linear_grad_z", "linear_grad_W", "linear_grad_b", "sigmoid_backward",
+                 "tanh_backward", "relu_backward", "mse_backward",
+                 "softmax_cross_entropy_backward"]:
+        original = getattr(F, name)
+        def spy(*args, _original=original, _name=name):
+            called.append(_name)
+            return _original(*args)
+        monkeypatch.setattr(F, name, spy)
+    rng = np.random.default_rng(SEED)
+    X, W, b = Var(rng.standard_normal((4, 3))), Var(rng.standard_normal((3, 2))), Var(np.zeros(2))
+    a = X @ W + b
+    (mse(a.sigmoid(), np.zeros((4, 2))) + mse(a.tanh(), np.zeros((4, 2)))
+     + softmax_cross_entropy(a.relu(), [0, 1, 0, 1])).backward()
+    assert set(called) == {"linear_grad_z", "linear_grad_W", "linear_grad_b",
+                           "sigmoid_backward", "tanh_backward", "relu_backward",
+                           "mse_backward", "softmax_cross_entropy_backward"}
+
+
 # --- whole networks against Sequential's hand backward ---------------------------------
 
 def var_forward(model, X):
