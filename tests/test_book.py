@@ -33,7 +33,7 @@ EXPECTED_CHAPTERS = [
     "book/10_sin_case_study", "book/11_moons_case_study", "book/12_sklearn_crosscheck",
     "book/13_bugs", "book/14_vectorisation", "book/15_autodiff",
 ]
-REFERENCE_PAGES = ["book/source_articles", "book/api", "book/bibliography"]
+REFERENCE_PAGES = ["book/source_articles", "book/glossary", "book/api", "book/bibliography"]
 
 # The equations every derivation chapter builds on: each is defined once and referenced.
 CORE_EQUATIONS = [
