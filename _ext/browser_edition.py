@@ -319,7 +319,9 @@ def build_finished(app, exception):
     (src / "jupyter-lite.json").write_text(json.dumps({
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
-            "appName": app.config.project,
+            "appName": app.config.html_title or app.config.project,
+            # window.jupyterapp, for the browser tests and for readers' own scripting
+            "exposeAppInBrowser": True,
             "litePluginSettings": {
                 "@jupyterlite/pyodide-kernel-extension:kernel": {"disablePyPIFallback": True},
             },
