@@ -72,7 +72,8 @@ def test_pages_workflow_builds_the_readme_way_and_deploys_the_in_browser_edition
 def test_repository_url_is_the_same_everywhere():
     url = install_cell.repository_url()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    named = set(re.findall(r"https://github\.com/[\w.-]+/[\w.-]+?(?=[/)\s\"'`#]|\.git|$)", readme))
+    named = {u.removesuffix(".git")
+             for u in re.findall(r"https://github\.com/[\w.-]+/[\w.-]*[\w-]", readme)}
     assert url in readme, f"the README does not name {url}"
     assert named <= {url}, f"the README names other repositories than {url}: {named - {url}}"
     source = install_cell.cell_source()
