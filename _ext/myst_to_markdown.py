@@ -9,7 +9,7 @@ would show as raw source. The browser copies of the chapters therefore get
 * ``{cite:p}``/``{cite:t}`` as author–year citations from references.bib;
 * ``literalinclude`` as a code block holding the very lines the website shows (Sphinx's own
   reader does the selection, so ``:pyobject:`` and friends mean the same);
-* ``exercise``/``solution-start``/``solution-end`` and admonitions as bold headings and quotes;
+* ``exercise``/``solution-start``/``solution-end`` and admonitions as bold headings;
 * ``(label)=`` targets removed.
 
 The numbers and titles come from the Sphinx build environment, so they are the website's.
@@ -183,7 +183,9 @@ class Rewriter:
 
     @staticmethod
     def quote(text: str) -> str:
-        return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
+        # Not a Markdown blockquote: JupyterLab takes the math out before it parses Markdown, so a
+        # "> " on the continuation line of a multi-line formula would land inside the formula.
+        return text.strip()
 
     def markdown(self, text: str, docname: str) -> str:
         lines = text.splitlines()

@@ -211,7 +211,7 @@ OPENED = """(name) => {
     const w = app && app.shell.currentWidget;
     return !!(w && w.context && w.context.path === name + '.ipynb' && w.content.widgets.length > 5);
 }"""
-CLICK_THROUGH = ["01_introduction", "15_autodiff"]
+CLICK_THROUGH = ["01_introduction"]
 
 
 def test_every_chapter_page_has_a_button_that_opens_it_in_the_browser(site_html, server, browser):
@@ -357,3 +357,42 @@ def test_chapter_runs_to_the_end_in_the_browser_offline(name, lite, server, brow
     assert not result["notRun"], f"{name}: code cells never executed: {result['notRun']}"
     assert result["images"] >= stored_images(name), (
         f"{name}: {result['images']} figures rendered, {stored_images(name)} stored")
+
+
+# --- without Pyodide: the whole site, no half of the in-browser edition -------------------------
+
+class _FakeBuilder:
+    format = "html"
+
+
+class _FakeApp:
+    def __init__(self, outdir: Path):
+        self.outdir = str(outdir)
+        self.builder = _FakeBuilder()
+
+
+def test_without_pyodide_the_build_says_so_and_leaves_no_lite_and_no_button(tmp_path, monkeypatch,
+                                                                             caplog):
+    outdir = tmp_path / "_build" / "html"
+    (outdir / "lite").mkdir(parents=True)  # a stale edition from an earlier build
+    monkeypatch.setattr(browser_edition, "find_pyodide",
+                        lambda: (None, "the Pyodide 0.27.7 files are not installed"))
+    app = _FakeApp(outdir)
+    messages = []
+    monkeypatch.setattr(browser_edition.logger, "info", lambda msg, **kw: messages.append(msg))
+    browser_edition.builder_inited(app)
+    assert app.browser_edition is None
+    assert any("NOT BUILT" in m and "not installed" in m for m in messages), messages
+    context = {"body": "<p>chapter</p>", "pathto": lambda *a: "x"}
+    browser_edition.html_page_context(app, "book/04_linear_backward", "page.html", context, None)
+    assert context["body"] == "<p>chapter</p>"
+    browser_edition.build_finished(app, None)
+    assert not (outdir / "lite").exists(), "a stale lite/ was left beside pages without buttons"
+
+
+def test_an_incomplete_pyodide_stops_the_build_naming_what_is_missing(tmp_path, lite):
+    for path in (lite / "static" / "pyodide").iterdir():
+        if not path.name.startswith("scipy-"):
+            (tmp_path / path.name).symlink_to(path)
+    with pytest.raises(Exception, match=r"incomplete \(missing: scipy\)"):
+        browser_edition.PyodideFiles(tmp_path)
