@@ -43,7 +43,8 @@ CORE_EQUATIONS = [
 ]
 
 BIB_KEYS = {
-    "rumelhart1986", "glorot2010", "he2015", "kingma2015", "goodfellow2016", "parr2018",
+    "rumelhart1986", "rumelhart1986pdp", "glorot2010", "he2015", "kingma2015", "goodfellow2016",
+    "parr2018",
     "lecun2012", "nocedal2006", "pedregosa2011", "higham2002", "baydin2018", "griewank2008",
     "polyak1964", "sutskever2013", "blanchard2021", "bishop2006", "lecun1998",
 }
