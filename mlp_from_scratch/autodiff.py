@@ -4,8 +4,9 @@ A :class:`Var` holds a float64 array. Every operation on Vars returns a new Var
 that remembers its operands, each with the vector-Jacobian product (VJP) that
 turns dL/d(result) into that operand's share of dL/d(operand). ``loss.backward()``
 orders the graph topologically and runs every VJP once, from the loss back to the
-leaves, summing the shares a Var receives from all its uses. The VJPs call the
-functions of :mod:`mlp_from_scratch.functional`, the equations of the book.
+leaves, summing the shares a Var receives from all its uses. Wherever
+:mod:`mlp_from_scratch.functional` has the backward function of an equation (Linear,
+the activations, the losses, the bias sum), the VJP calls it.
 
 NumPy arrays and Python numbers mixed into an expression are constants: they get
 no gradient.
@@ -24,11 +25,9 @@ __all__ = ["Var", "topological_order", "sum_to_shape", "softmax_cross_entropy", 
 
 def _as_value(value, what: str) -> np.ndarray:
     arr = np.asarray(value)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
-    ) or np.issubdtype(arr.dtype, np.complexfloating):
+    if arr.dtype.kind not in "biuf":  # bool, signed or unsigned integer, float
         raise TypeError(f"{what} must hold real numbers, got {type(value).__name__} "
-                        f"{getattr(arr, 'dtype', '')}")
+                        f"of dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{what} has non-finite entries (NaN or infinity)")
