@@ -108,3 +108,22 @@ def test_a_tied_weight_needs_the_sum_of_the_gradients_of_its_uses(seed):
     assert relative_error(first + second, numeric) < 1e-7
     assert relative_error(first, numeric) > 1e-3
     assert relative_error(second, numeric) > 1e-3
+
+
+@pytest.mark.parametrize("N, n_hidden", [(1, 2), (5, 3), (8, 4)])
+def test_rows_of_grad_a_are_each_cases_error_derivative_divided_by_N(N, n_hidden):
+    # chapter 7: row n of dL/da = (1/N) dE_n/dx (Nature paper) = -delta_n / N (PDP chapter)
+    rng = np.random.default_rng(N + 10 * n_hidden)
+    X, y = rng.standard_normal((N, 2)), rng.standard_normal((N, 2))
+    W1, b1 = rng.standard_normal((2, n_hidden)), rng.standard_normal(n_hidden)
+    W2, b2 = rng.standard_normal((n_hidden, 2)), rng.standard_normal(2)
+    a1 = F.linear_forward(X, W1, b1)
+    yhat = F.linear_forward(F.sigmoid(a1), W2, b2)
+    grad_a1 = F.sigmoid_backward(F.linear_grad_z(F.mse_backward(yhat, y), W2), F.sigmoid(a1))
+    for n in range(N):
+        def E_n(x, n=n):
+            return 0.5 * np.sum((F.sigmoid(x) @ W2 + b2 - y[n]) ** 2)
+        dE_dx = numerical_gradient(E_n, a1[n].copy())
+        assert relative_error(N * grad_a1[n], dE_dx) < 1e-7
+        if N > 1:
+            assert relative_error(grad_a1[n], dE_dx) > 1e-2       # the 1/N is there
