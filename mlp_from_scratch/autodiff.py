@@ -158,8 +158,8 @@ class Var:
         Grads from an earlier backward are overwritten, not added to.
         """
         if self.value.ndim != 0:
-            raise ValueError(f"backward() starts from a scalar loss, but this Var has "
-                             f"shape {self.shape}; reduce it with .sum() or .mean() first")
+            raise ValueError(f"backward() needs a scalar loss, got shape {self.shape}; "
+                             f"reduce it with .sum() or .mean() first")
         order = topological_order(self)
         for node in order:
             node.grad = np.zeros(node.shape)
