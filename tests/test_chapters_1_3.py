@@ -10,7 +10,7 @@ from mlp_from_scratch import numerical_gradient, relative_error
 
 @pytest.mark.parametrize("seed", [7, 8, 9])
 def test_numerator_layout_of_dL_dW_is_the_transpose_of_the_books_gradient(seed):
-    """For one sample, dL/dw_ji = (dL/da_i) z_j arranged with outputs down the rows (the
+    """For one sample, dL/dW_ij = z_i (dL/da_j) arranged with outputs j down the rows (the
     numerator layout) is the transpose of the book's dL/dW = z^T dL/da, which has W's shape."""
     rng = np.random.default_rng(seed)
     n_in, n_out = 3, 2
@@ -22,7 +22,7 @@ def test_numerator_layout_of_dL_dW_is_the_transpose_of_the_books_gradient(seed):
     grad_W = numerical_gradient(lambda _: float(np.sum(G * F.linear_forward(z, W, b))), W)
     assert grad_W.shape == W.shape
 
-    numerator = np.array([[G[0, i] * z[0, j] for j in range(n_in)] for i in range(n_out)])
+    numerator = np.array([[z[0, i] * G[0, j] for i in range(n_in)] for j in range(n_out)])
     assert numerator.shape == (n_out, n_in) == W.T.shape
     assert relative_error(numerator.T, grad_W) < 1e-7
     assert relative_error(z.T @ G, grad_W) < 1e-7
