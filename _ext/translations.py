@@ -136,8 +136,44 @@ def build_chinese_edition(app, exception) -> None:
     logger.info("Chinese edition written to %s", target)
 
 
+def glossary_terms(glossary: Path) -> list[str]:
+    """The Chinese terms of the glossary's table (its second column), split at 、 and （）."""
+    import re
+
+    terms = set()
+    for line in glossary.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) < 4 or set(cells[2]) <= set("- "):
+            continue
+        for part in re.split(r"[、（）()，,]", cells[2]):
+            part = part.replace(" ", "")
+            if len(part) >= 2 and re.search(r"[\u4e00-\u9fff]", part):
+                terms.add(part)
+    return sorted(terms)
+
+
+def search_dictionary(app, config) -> None:
+    """Chinese search: teach the word splitter (jieba) the glossary's terms.
+
+    Without it, jieba splits 反向传播 into 反向 and 传播, and a search for the whole term
+    finds nothing.
+    """
+    if not str(config.language or "").startswith("zh"):
+        return
+    glossary = Path(app.srcdir) / "book" / "glossary.md"
+    if not glossary.exists():
+        return
+    path = Path(app.doctreedir).parent / "zh-search-dictionary.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{t} 1000 n\n" for t in glossary_terms(glossary)), encoding="utf-8")
+    options = dict(config.html_search_options or {})
+    options["dict"] = str(path)
+    config.html_search_options = options
+
+
 def setup(app):
     app.add_config_value("zh_title", "", "html")
+    app.connect("config-inited", search_dictionary)
     app.connect("html-page-context", add_language_link)
     app.connect("build-finished", build_chinese_edition)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
