@@ -5,7 +5,8 @@
 Each notebook runs top to bottom in one fresh `python3` kernel started in `book/`, with the
 environment of the repository's `conftest.py` (one BLAS thread, the same OpenBLAS and NumPy
 code on every x86-64 processor with AVX2, a fixed hash seed), so that nbval reproduces the
-stored outputs digit for digit. Per-cell execution timestamps are dropped. A notebook whose run
+stored outputs digit for digit. Per-cell execution timestamps are dropped and consecutive
+prints of one cell are stored as one output. A notebook whose run
 raises is not written back; the script exits non-zero and names the cell.
 """
 
@@ -24,6 +25,19 @@ from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import CellExecutionError  # noqa: E402
 
 
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) outputs into one, as a notebook UI shows them."""
+    merged = []
+    for output in outputs:
+        if (output.get("output_type") == "stream" and merged
+                and merged[-1].get("output_type") == "stream"
+                and merged[-1]["name"] == output["name"]):
+            merged[-1]["text"] += output["text"]
+        else:
+            merged.append(output)
+    return merged
+
+
 def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -35,6 +49,8 @@ def execute(path: Path) -> float:
     seconds = time.perf_counter() - start
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     return seconds
