@@ -87,9 +87,11 @@ def with_install_cell(nb: dict, url: str | None = None) -> dict:
                     if output.get("execution_count") is not None:
                         output["execution_count"] += 1
     nb["cells"] = [new_cell(url)] + cells
-    # Cell ids need nbformat 4.5.
+    # Cell ids need nbformat 4.5, which requires an id on every cell.
     if (nb.get("nbformat"), nb.get("nbformat_minor", 0)) < (4, 5):
         nb["nbformat"], nb["nbformat_minor"] = 4, 5
+    for i, cell in enumerate(nb["cells"]):
+        cell.setdefault("id", f"cell-{i:03d}")
     return nb
 
 
@@ -97,7 +99,7 @@ def insert(path: Path, url: str | None = None) -> bool:
     """Insert or refresh the install cell of one notebook; True when the file changed."""
     text = path.read_text(encoding="utf-8")
     nb = with_install_cell(json.loads(text), url)
-    new_text = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    new_text = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
     if new_text != text:
         path.write_text(new_text, encoding="utf-8")
         return True
