@@ -248,6 +248,11 @@ def builder_inited(app):
                     "(no lite/ folder, no 'run in your browser' buttons); `pip install -r "
                     "requirements.txt` installs what it needs.", color="yellow")
         return
+    if os.environ.get("MLP_BOOK_EDITION") == "zh":
+        # The Chinese edition (built into <html>/zh/ by _ext/translations.py) runs the same
+        # notebooks: its buttons open the English edition's lite/, which is built once.
+        app.browser_edition = {"shared": True}
+        return
     files = PyodideFiles(source)
     files.stage(staging / "src" / "static" / "pyodide")
     app.browser_edition = {"staging": staging, "files": files, "source": why}
@@ -273,6 +278,15 @@ def html_page_context(app, pagename, templatename, context, doctree):
         return
     href = context["pathto"](f"{LITE_DIR}/notebooks/index.html", 1)
     name = Path(pagename).name
+    if app.browser_edition.get("shared"):
+        context["body"] = (
+            '<div class="browser-edition-launch" style="margin: 0 0 1.5em 0">'
+            f'<a class="btn btn-primary browser-edition-button" href="../{href}?path={name}.ipynb" '
+            'target="_blank" rel="noopener">&#9654;&#xFE0E; 在浏览器中运行本章</a>'
+            '<span style="margin-left: .75em; font-size: .9em">JupyterLite：Python 在本浏览器标签页中'
+            '运行，无需安装，首次启动需要几秒钟；浏览器中的笔记本是英文版，代码与本页相同。</span></div>'
+        ) + context["body"]
+        return
     button = (
         '<div class="browser-edition-launch" style="margin: 0 0 1.5em 0">'
         f'<a class="btn btn-primary browser-edition-button" href="{href}?path={name}.ipynb" '
@@ -290,6 +304,8 @@ def build_finished(app, exception):
     if app.browser_edition is None:
         if lite_out.exists():
             shutil.rmtree(lite_out)
+        return
+    if app.browser_edition.get("shared"):
         return
     staging = app.browser_edition["staging"]
     files: PyodideFiles = app.browser_edition["files"]

@@ -40,7 +40,7 @@ import install_cell  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "_build" / "test-artifacts"
-DEFAULT_CHAPTERS = ["04", "11", "13"]
+DEFAULT_CHAPTERS = ["04", "12", "13"]
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
 KERNEL_START_TIMEOUT = 120
 CHAPTER_TIMEOUT = 600
