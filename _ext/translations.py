@@ -83,6 +83,23 @@ def _jupyter_book_command(app, source: Path, config: Path, out: Path) -> list[st
     return command
 
 
+def translated_toc(source: Path) -> str:
+    """The table of contents with its part captions translated (from the root page's catalog).
+
+    Jupyter Book writes the captions into the sidebar itself, after Sphinx has translated the
+    pages, so the child build is given a table of contents whose captions are already Chinese.
+    """
+    import yaml
+
+    toc = yaml.safe_load((source / "_toc.yml").read_text(encoding="utf-8"))
+    root = str(toc.get("root", "index")).removesuffix(".md").removesuffix(".ipynb")
+    strings = {m.id: m.string for m in read_catalog(root) if m.id and m.string and not m.fuzzy}
+    for part in toc.get("parts", []):
+        if part.get("caption") in strings:
+            part["caption"] = strings[part["caption"]]
+    return yaml.safe_dump(toc, allow_unicode=True, sort_keys=False)
+
+
 def build_chinese_edition(app, exception) -> None:
     """After the English HTML build: build the Chinese edition into ``<outdir>/zh``."""
     from sphinx.errors import ExtensionError
@@ -114,10 +131,13 @@ def build_chinese_edition(app, exception) -> None:
         child_config = Path(tmp) / "_config.yml"
         child_config.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
                                 encoding="utf-8")
+        child_toc = Path(tmp) / "_toc.yml"
+        child_toc.write_text(translated_toc(source), encoding="utf-8")
         out = Path(tmp) / "out"
         env = dict(os.environ, **{CHILD_FLAG: "zh"})
         result = subprocess.run(
-            _jupyter_book_command(app, source, child_config, out), cwd=source, env=env,
+            _jupyter_book_command(app, source, child_config, out) + ["--toc", str(child_toc)],
+            cwd=source, env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True,
         )

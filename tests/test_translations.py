@@ -229,6 +229,8 @@ def test_chinese_pages_show_the_english_code_outputs_figures_and_equation_number
 def test_chinese_pages_are_in_chinese_and_searchable(site_html):
     page = (site_html / "zh" / "book" / "04_linear_backward.html").read_text(encoding="utf-8")
     assert len(CJK.findall(page)) > 500
+    captions = re.findall(r'caption-text">([^<]*)<', page)
+    assert captions and all(CJK.search(c) for c in captions), f"sidebar parts: {captions}"
     text = (site_html / "zh" / "searchindex.js").read_text(encoding="utf-8")
     index = json.loads(text[text.index("(") + 1:text.rindex(")")])
     for term in ("反向传播", "梯度"):
