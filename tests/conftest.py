@@ -17,6 +17,13 @@ from pathlib import Path
 
 import pytest
 
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium calls out to the network at every start.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,3 +76,25 @@ def site_html(built_site: SiteBuild) -> Path:
             f"{built_site.log_tail()}"
         )
     return built_site.html
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    """Debian's Chromium driven by Playwright (never Playwright's own download), one per module.
+
+    A test module adds launch flags with a module-level ``CHROMIUM_EXTRA_ARGS`` list. Without
+    /usr/bin/chromium the browser tests are skipped, or fail where ``CI=true``.
+    """
+    if not CHROMIUM.exists():
+        message = ("Chromium is not installed at /usr/bin/chromium; install it with "
+                   "`apt-get install chromium` (Debian) to run the browser tests")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI must run this test: .ci/run installs it)")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    args = CHROMIUM_ARGS + list(getattr(request.module, "CHROMIUM_EXTRA_ARGS", []))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        yield browser
+        browser.close()

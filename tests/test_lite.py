@@ -38,17 +38,13 @@ sys.path.insert(0, str(ROOT / "_ext"))
 import browser_edition  # noqa: E402
 import install_cell  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "_build" / "test-artifacts"
 DEFAULT_CHAPTERS = ["04", "12", "13"]
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
 KERNEL_START_TIMEOUT = 120
 CHAPTER_TIMEOUT = 600
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
+# Chromium (tests/conftest.py) resolves no host name but the local server's.
+CHROMIUM_EXTRA_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 MYST_LEFTOVER = re.compile(
     r"\{[\w:+-]+\}`[^`]*`|^[ \t]*(?:`{3,}|:{3,})\{[\w:-]+\}|^\([\w.:-]+\)=[ \t]*$|\$\$[ \t]*\([\w.:-]+\)",
     re.M)
@@ -99,25 +95,12 @@ def server(site_html):
     httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        message = "Chromium is not installed at /usr/bin/chromium (`apt-get install chromium`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI must run this test: .ci/run installs it)")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def offline_context(browser, base: str):
     """A browser context in which every request that is not for the local server fails."""
     # JupyterLite's service worker stays on: the kernel reads the notebooks' folder through it.
-    # Host names other than 127.0.0.1 do not resolve (CHROMIUM_ARGS), so nothing it could ask
+    # Host names other than 127.0.0.1 do not resolve (CHROMIUM_EXTRA_ARGS), so nothing it could ask
     # for outside the site can arrive.
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.blocked = []

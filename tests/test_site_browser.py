@@ -16,7 +16,6 @@ is left to tests/test_lite.py, which serves it over http as it must be.
 
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -25,14 +24,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "_build" / "test-artifacts"
 SCREENSHOT_PAGE = "book/04_linear_backward.html"
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 # JavaScript errors that are known, understood and harmless, each with its reason.
 KNOWN_HARMLESS_ERRORS = {
@@ -140,20 +134,6 @@ def link_problems(url: str, html: Path) -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        message = ("Chromium is not installed at /usr/bin/chromium; install it with "
-                   "`apt-get install chromium` (Debian) to run the browser test")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI must run this test: .ci/run installs it)")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def check_page(context, url: str, html: Path, screenshot: Path | None = None) -> list[str]:
