@@ -17,6 +17,7 @@ As a script it brings the catalogs up to date with the English text::
 
     python _ext/translations.py update    # extract messages, merge them into the .po files
     python _ext/translations.py status    # count untranslated and fuzzy messages per page
+    python _ext/translations.py update book/04_linear_backward   # only the pages named
 
 ``update`` keeps every translation whose English message is unchanged, adds each new or changed
 message with an empty translation, and keeps a removed message's translation as an obsolete
@@ -262,10 +263,21 @@ def write_catalog(page: str, catalog) -> None:
                  sort_output=False, include_previous=False)
 
 
-def update(pots: Path) -> None:
+def _selected(pages: dict[str, list], only: list[str]) -> dict[str, list]:
+    """The pages named in ``only`` (all of them when it is empty); unknown names are an error."""
+    if not only:
+        return pages
+    wanted = [name.removesuffix(".ipynb").removesuffix(".md").removesuffix(".po") for name in only]
+    unknown = [name for name in wanted if name not in pages]
+    if unknown:
+        raise SystemExit(f"no such page: {', '.join(unknown)} (pages: {', '.join(pages)})")
+    return {name: pages[name] for name in wanted}
+
+
+def update(pots: Path, only: list[str] = ()) -> None:
     from babel.messages.catalog import Catalog
 
-    for page, messages in load_templates(pots).items():
+    for page, messages in _selected(load_templates(pots), list(only)).items():
         old = read_catalog(page)
         known = {m.id: m for m in old if m.id}
         known.update({k: v for k, v in old.obsolete.items() if k not in known})
@@ -287,9 +299,9 @@ def update(pots: Path) -> None:
         print(f"{page}: {len(ids)} messages")
 
 
-def status(pots: Path) -> int:
+def status(pots: Path, only: list[str] = ()) -> int:
     missing = 0
-    for page, messages in load_templates(pots).items():
+    for page, messages in _selected(load_templates(pots), list(only)).items():
         catalog = read_catalog(page)
         done = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
         todo = [m for m in messages if m.id not in done]
@@ -299,15 +311,16 @@ def status(pots: Path) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if argv not in (["update"], ["status"]):
+    if not argv or argv[0] not in ("update", "status"):
         print(__doc__)
         return 2
+    command, only = argv[0], argv[1:]
     with tempfile.TemporaryDirectory(prefix="mlp-book-pot-") as tmp:
         pots = extract(Path(tmp))
-        if argv == ["update"]:
-            update(pots)
+        if command == "update":
+            update(pots, only)
             return 0
-        return 1 if status(pots) else 0
+        return 1 if status(pots, only) else 0
 
 
 if __name__ == "__main__":
