@@ -150,12 +150,38 @@ def ids(paths: list[Path]) -> list[str]:
 
 # --- (a) the table of contents -------------------------------------------------------------
 
+DEPTH_PAGE = re.compile(r"book/(\d\d)_depth_[a-z0-9_]+$")
+
+
+def toc_top_level_and_sections() -> tuple[list[str], dict[str, list[str]]]:
+    """The root and the parts' chapters in order, and each chapter's sections."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    strip = lambda e: e.removesuffix(".ipynb").removesuffix(".md")  # noqa: E731
+    top, sections = [toc["root"]], {}
+    for part in toc.get("parts", []):
+        for item in part.get("chapters") or []:
+            top.append(strip(item["file"]))
+            sections[top[-1]] = [strip(s["file"]) for s in item.get("sections") or []]
+    return top, sections
+
+
 def test_toc_lists_the_chapters_in_order_then_the_reference_pages():
-    entries = [e.removesuffix(".ipynb").removesuffix(".md") for e in toc_entries()]
+    entries, _ = toc_top_level_and_sections()
     n = len(EXPECTED_CHAPTERS)
     assert entries[0] == "book/index"
     assert entries[1:n + 1] == EXPECTED_CHAPTERS
     assert entries[n + 1:] == REFERENCE_PAGES
+
+
+def test_depth_pages_sit_under_their_own_chapter():
+    # A depth page ("Going further: ...") is book/NN_depth_<slug>, a section of chapter NN.
+    _, sections = toc_top_level_and_sections()
+    for chapter, pages in sections.items():
+        for page in pages:
+            match = DEPTH_PAGE.fullmatch(page)
+            assert match, f"{page} (under {chapter}) is not named book/NN_depth_<slug>"
+            assert chapter.startswith(f"book/{match.group(1)}_"), (
+                f"{page} is listed under {chapter}, not under chapter {match.group(1)}")
 
 
 @pytest.mark.parametrize("entry", toc_entries())
