@@ -9,6 +9,9 @@ Both functions run on their own copies of the arguments. Each output is compared
 reference by :func:`~mlp_from_scratch.gradcheck.relative_error`, and a wrong one is described by
 the usual mistakes of hand-written backprop: a transposed result, a missing sum over the rows,
 a factor such as ``1/N`` too many or too few, a flipped sign, an argument changed in place.
+A factor is called a missing or extra division by the batch size only when it equals the batch
+size ``N``: the ``batch_size`` given to :func:`grade`, or else the one size the arguments agree on
+as their sample axis (see :func:`batch_size_of`).
 :func:`grade` prints one line per output and returns whether all were right; it never raises
 for a wrong or unfinished answer, so a notebook's "Run All" goes on.
 """
@@ -22,7 +25,7 @@ import numpy as np
 
 from .gradcheck import relative_error
 
-__all__ = ["grade", "diagnose"]
+__all__ = ["grade", "diagnose", "batch_size_of"]
 
 
 def _copy(value):
@@ -43,12 +46,31 @@ def _close(got: np.ndarray, want: np.ndarray, rtol: float) -> bool:
     return got.shape == want.shape and relative_error(got, want) <= rtol
 
 
-def _batch_sizes(args) -> set[int]:
-    return {a.shape[0] for a in args if isinstance(a, np.ndarray) and a.ndim >= 1 and a.shape[0] > 1}
+def batch_size_of(args) -> int | None:
+    """The batch size ``N`` that the arrays among ``args`` hold in their rows, or None.
+
+    Rows are samples, so ``N`` is a first dimension; but a weight matrix's first dimension is
+    a feature size (``n_in`` for ``W``), so the first dimension of any array does not do. A
+    size counts as ``N`` when it is the first dimension of at least two arrays (a batch and its
+    gradient, logits and their labels) and no array has it on another axis (features are
+    contracted with weights, so their sizes meet on other axes). When exactly one size
+    qualifies, it is returned; otherwise None, and :func:`grade` names no batch size. With
+    samples in columns, or when a feature size equals ``N``, pass ``batch_size`` to
+    :func:`grade` instead.
+    """
+    arrays = [a for a in args if isinstance(a, np.ndarray) and a.ndim >= 1]
+    leading = [a.shape[0] for a in arrays]
+    elsewhere = {n for a in arrays for n in a.shape[1:]}
+    sizes = {n for n in leading if n > 1 and leading.count(n) >= 2 and n not in elsewhere}
+    return sizes.pop() if len(sizes) == 1 else None
 
 
 def diagnose(got, want, *, rtol: float = 1e-7, batch_sizes: Sequence[int] = ()) -> str | None:
-    """``None`` if ``got`` equals ``want`` to relative error ``rtol``, else what is wrong."""
+    """``None`` if ``got`` equals ``want`` to relative error ``rtol``, else what is wrong.
+
+    ``batch_sizes`` lists the sizes that a constant factor may be named after ("a missing
+    division by the batch size N?"); give only the real batch size, or none.
+    """
     want = np.asarray(want, dtype=np.float64)
     if got is None:
         return "returned None: is a `return` missing?"
@@ -89,8 +111,10 @@ def diagnose(got, want, *, rtol: float = 1e-7, batch_sizes: Sequence[int] = ()) 
             for n in sorted(batch_sizes):
                 if abs(factor - n) <= 1e-6 * n:
                     hint = f": {n} times too large; a missing division by the batch size N = {n}?"
-                elif abs(factor * n - 1) <= 1e-6:
+                    break
+                if abs(factor * n - 1) <= 1e-6:
                     hint = f": {n} times too small; an extra division by the batch size N = {n}?"
+                    break
             return f"is off by a constant factor of {factor:.4g}{hint}"
     worst = np.unravel_index(np.argmax(np.abs(got - want)), want.shape) if want.ndim else ()
     where = f" at index {tuple(int(i) for i in worst)}" if want.ndim else ""
@@ -106,6 +130,7 @@ def grade(
     *args,
     names: Sequence[str] | None = None,
     rtol: float = 1e-7,
+    batch_size: int | None = None,
 ) -> bool:
     """Call ``candidate(*args)`` and ``reference(*args)``, print a verdict per output, return it.
 
@@ -120,12 +145,20 @@ def grade(
     rtol
         Largest relative error accepted (the book's tolerance for float64 arithmetic that
         should agree to rounding).
+    batch_size
+        The number of samples ``N`` in the arguments, named when an output is off by a factor
+        ``N`` or ``1/N``. By default it is read off the arguments' shapes where they tell it
+        unambiguously (:func:`batch_size_of`); pass it when they do not (samples in columns).
 
     Returns
     -------
     bool
         True when every output matches and no argument was modified.
     """
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
     title = getattr(candidate, "__name__", "your function")
     originals = [_copy(a) for a in args]
     want = reference(*[_copy(a) for a in args])
@@ -160,7 +193,8 @@ def grade(
     else:
         gots = [got]
 
-    sizes = sorted(_batch_sizes(args))
+    N = batch_size_of(args) if batch_size is None else int(batch_size)
+    sizes = [] if N is None else [N]
     for name, g, w in zip(names, gots, wants):
         problem = diagnose(g, w, rtol=rtol, batch_sizes=sizes)
         if problem is None:
