@@ -59,3 +59,29 @@ def pytest_configure(config):
         candidate = ROOT / option
         if candidate.exists():
             config.option.nbval_sanitize_with = str(candidate)
+
+
+# --- running the suite on every core ---------------------------------------------------------
+# `pytest` runs with pytest-xdist (`-n auto --dist loadgroup` in pyproject.toml). Every test that
+# needs the built site (the build, the browser crawl, the in-browser chapters) is in one group,
+# so the site is built once per run and on one worker; it is put first, so that the build starts
+# at once while the other workers take the package tests and the notebooks. Every other test is
+# grouped by its file: the cells of one notebook stay in order in one kernel under nbval.
+# `pytest -m "not site"` is the quick path: package tests and nbval only.
+import pytest  # noqa: E402
+
+SITE_FIXTURES = {"built_site", "site_html", "browser", "lite", "server"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    site, rest = [], []
+    for item in items:
+        if SITE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.site)
+            item.add_marker(pytest.mark.xdist_group("site"))
+            site.append(item)
+        else:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+            rest.append(item)
+    items[:] = site + rest
