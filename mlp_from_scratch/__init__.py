@@ -24,7 +24,7 @@ from .losses import MSELoss, SoftmaxCrossEntropyLoss
 from .metrics import accuracy, predict_classes, predict_proba
 from .network import ACTIVATIONS, MLP, Sequential
 from .notebook import IN_BROWSER, expect_error, print_table
-from .optim import SGD, Adam
+from .optim import SGD, Adam, AdamW
 from .plotting import plot_decision_boundary, plot_history, plot_regression
 from .schedules import cosine_decay, step_decay
 from .training import History, evaluate, fit
@@ -47,6 +47,7 @@ __all__ = [
     "SoftmaxCrossEntropyLoss",
     "SGD",
     "Adam",
+    "AdamW",
     "fit",
     "evaluate",
     "History",

@@ -12,8 +12,12 @@ Weight decay (``weight_decay=lam``, both optimisers) is the coupled L2 penalty
 ``g + lam * W`` in place of ``g`` for every 2-D parameter (the weights ``W`` of
 a Linear layer), never for a bias. It is added inside ``step()``; the
 gradients in ``layer.grads`` stay the gradients of the loss alone. This is
-PyTorch's ``weight_decay`` on a parameter group holding the weights only, not
-the decoupled AdamW.
+PyTorch's ``weight_decay`` on a parameter group holding the weights only.
+
+:class:`AdamW` decouples the decay instead (Loshchilov & Hutter 2019): it
+shrinks every weight matrix directly, ``W <- W - lr * lam * W``, and then takes
+the Adam step with the loss gradient alone, as ``torch.optim.AdamW`` does for a
+parameter group holding the weights (the biases in a group without decay).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import numpy as np
 
 from .validation import check_fraction, check_positive_float
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
 
 
 def check_weight_decay(value) -> float:
@@ -39,6 +43,10 @@ def check_weight_decay(value) -> float:
 
 class Optimizer:
     """Base class: collects ``(params, grads, key)`` of every layer of ``model``."""
+
+    #: Whether ``weight_decay`` joins the gradient (coupled L2, in :meth:`_pairs`);
+    #: :class:`AdamW` applies it to the weights instead.
+    coupled_decay = True
 
     def __init__(self, model, lr: float, weight_decay: float = 0.0) -> None:
         if not hasattr(model, "layers"):
@@ -68,7 +76,7 @@ class Optimizer:
         With weight decay, ``grad`` of a weight matrix is a new array
         ``grad + weight_decay * param``; ``layer.grads`` is left as it was.
         """
-        wd = self.weight_decay
+        wd = self.weight_decay if self.coupled_decay else 0.0
         for i, (layer, key) in enumerate(self._slots):
             grad = layer.grads.get(key)
             if grad is None:
@@ -155,3 +163,43 @@ class Adam(Optimizer):
             v *= b2
             v += (1.0 - b2) * (g * g)
             p -= (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2019), as ``torch.optim.AdamW``.
+
+    At every step each weight matrix is first shrunk, ``W <- (1 - lr * lam) W``, then
+    the Adam step of :class:`Adam` is taken with the gradient of the loss alone: the
+    decay is not divided by ``sqrt(v_hat)``, so every weight decays by the same
+    fraction ``lr * lam`` per step whatever its gradient. Biases are not decayed.
+    ``weight_decay`` defaults to PyTorch's 0.01.
+    """
+
+    coupled_decay = False
+
+    def __init__(
+        self,
+        model,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(model, lr, betas, eps, weight_decay)
+
+    def step(self) -> None:
+        if self.lr * self.weight_decay >= 1:
+            raise ValueError(
+                f"AdamW needs lr * weight_decay < 1 (a step keeps the fraction "
+                f"1 - lr * weight_decay of each weight), got lr = {self.lr}, "
+                f"weight_decay = {self.weight_decay}"
+            )
+        super().step()
+
+    def _pairs(self):
+        """As :meth:`Optimizer._pairs`, but each weight matrix is first shrunk in place."""
+        shrink = 1.0 - self.lr * self.weight_decay
+        for i, p, g in super()._pairs():
+            if p.ndim >= 2:
+                p *= shrink  # decoupled decay: W <- W - lr * lam * W
+            yield i, p, g
