@@ -1,4 +1,4 @@
-"""What the chapters need to show things: an expected error, a table, the platform.
+"""What the chapters need to show things: an expected error, a table, the platform, a timing.
 
 A chapter demonstrates a mistake by catching the error it raises and printing it, so that
 "Run All" reaches the end of the notebook (in JupyterLab and in the browser) and nbval compares
@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+import time
+import tracemalloc
+from collections.abc import Callable, Mapping, Sequence
 
-__all__ = ["IN_BROWSER", "expect_error", "format_table", "print_table"]
+__all__ = ["IN_BROWSER", "expect_error", "format_table", "print_table", "interleaved",
+           "peak_bytes"]
 
 #: Whether the code runs in the browser, in Pyodide's WebAssembly Python. There no
 #: floating-point exception or overflow warning fires, ``np.intp`` is 32-bit and the
@@ -114,3 +117,68 @@ def print_table(
 ) -> None:
     """Print :func:`format_table`'s table."""
     print(format_table(rows, headers, floatfmt=floatfmt))
+
+
+def interleaved(
+    contenders: Mapping[str, Callable[[], object]],
+    repeat: int = 5,
+    clock: Callable[[], float] | None = None,
+    block: float | None = None,
+) -> dict[str, float]:
+    """Best time per call, in seconds, of each function, the functions run A B A B ...
+
+    Each function is called in blocks: the number of calls per block doubles until a
+    block lasts at least ``block`` seconds, so that a clock tick is small against it.
+    Then ``repeat`` rounds each time one block of every function in turn, and the best
+    block of each, divided by its number of calls, is returned: noise only adds time,
+    and interleaving lets a slow spell of the machine hit every contender alike.
+
+    ``clock`` defaults to the processor time of this process (``time.process_time``),
+    which does not count the time the system gives to other programs; in the browser,
+    where only the wall clock serves, to ``time.perf_counter``. ``block`` defaults to
+    2 ms (20 ms in the browser, whose clock moves in steps of 100 µs).
+    """
+    if not contenders:
+        raise ValueError("interleaved needs at least one function to time")
+    if not all(callable(fn) for fn in contenders.values()):
+        raise TypeError("interleaved times functions: every value must be callable")
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+        raise ValueError(f"repeat must be an integer >= 1, got {repeat!r}")
+    if clock is None:
+        clock = time.perf_counter if IN_BROWSER else time.process_time
+    if block is None:
+        block = 0.02 if IN_BROWSER else 0.002
+    calls = {}
+    for name, fn in contenders.items():
+        calls[name] = 1
+        while True:
+            start = clock()
+            for _ in range(calls[name]):
+                fn()
+            if clock() - start >= block:
+                break
+            calls[name] *= 2
+    best = {name: float("inf") for name in contenders}
+    for _ in range(repeat):
+        for name, fn in contenders.items():
+            start = clock()
+            for _ in range(calls[name]):
+                fn()
+            best[name] = min(best[name], (clock() - start) / calls[name])
+    return best
+
+
+def peak_bytes(fn: Callable[[], object]) -> int:
+    """Peak memory, in bytes, allocated while ``fn()`` runs, as ``tracemalloc`` records it.
+
+    NumPy reports its array buffers to ``tracemalloc``, so for NumPy code this is the
+    most memory its arrays held at once beyond what existed before the call.
+    """
+    if tracemalloc.is_tracing():
+        raise RuntimeError("peak_bytes needs tracemalloc to be off before it starts")
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
