@@ -25,6 +25,13 @@ __all__ = ["Var", "topological_order", "sum_to_shape", "softmax_cross_entropy", 
 
 def _as_value(value, what: str) -> np.ndarray:
     arr = np.asarray(value)
+    if arr.dtype == object and all(isinstance(x, numbers.Real) for x in arr.flat):
+        # Python integers beyond int64 (e.g. -(10**19), or an array times 2**64) come as
+        # objects: they are real numbers, taken as float64 when they fit.
+        try:
+            arr = arr.astype(np.float64)
+        except OverflowError:
+            raise ValueError(f"{what} has an integer too large for float64") from None
     if arr.dtype.kind not in "biuf":  # bool, signed or unsigned integer, float
         raise TypeError(f"{what} must hold real numbers, got {type(value).__name__} "
                         f"of dtype {arr.dtype}")
@@ -41,9 +48,17 @@ def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     entries was used once per copy, so its gradient sums over the copies. A bias
     row ``(n,)`` added to ``(N, n)`` gets the sum over rows, ``eq-linear-db``.
     """
+    grad = np.asarray(grad)
     shape = tuple(shape)
     if grad.shape == shape:
         return grad
+    try:
+        compatible = np.broadcast_shapes(shape, grad.shape) == grad.shape
+    except ValueError:
+        compatible = False
+    if not compatible:
+        raise ValueError(f"sum_to_shape: a gradient of shape {grad.shape} cannot come from an "
+                         f"operand of shape {shape} (it does not broadcast to it)")
     if grad.ndim == 2 and shape == grad.shape[1:]:
         return F.linear_grad_b(grad)  # a bias row added to every row of a batch
     grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))  # added leading axes
@@ -166,11 +181,19 @@ class Var:
         self.grad = np.ones(())
         for node in reversed(order):
             for parent, vjp in node.parents:
-                share = np.asarray(vjp(node.grad), dtype=np.float64)
+                with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                    share = np.asarray(vjp(node.grad), dtype=np.float64)
                 if share.shape != parent.shape:
                     raise ValueError(f"the VJP of {node.op or 'an operation'} returned shape "
                                      f"{share.shape} for an operand of shape {parent.shape}")
-                parent.grad += share
+                with np.errstate(over="ignore", invalid="ignore"):
+                    parent.grad += share
+                if not np.all(np.isfinite(parent.grad)):
+                    # The forward pass refuses non-finite values; so does the backward one.
+                    raise ValueError(
+                        f"backward through {node.op or 'an operation'}: the gradient of its "
+                        f"operand {parent.name or parent.op or 'leaf'} overflowed to a "
+                        "non-finite value (infinity or NaN)")
 
 
 def _lift(x, op: str):

@@ -118,6 +118,30 @@ class Linear(Layer):
             self.params["b"] = np.asarray(b, dtype=np.float64)
         self._z = None
 
+    @classmethod
+    def from_arrays(cls, W: np.ndarray, b: np.ndarray | None = None) -> "Linear":
+        """A layer holding ``W`` (n_in, n_out) and ``b`` (n_out,) or no bias, as given.
+
+        The arrays are used as they are (float64, no copy, no random initialisation first):
+        this is how :func:`mlp_from_scratch.load` rebuilds a saved layer.
+        """
+        W = np.asarray(W)
+        if W.dtype != np.float64 or W.ndim != 2 or 0 in W.shape:
+            raise ValueError(f"W must be a non-empty float64 matrix, got {W.dtype} {W.shape}")
+        if b is not None:
+            b = np.asarray(b)
+            if b.dtype != np.float64 or b.shape != (W.shape[1],):
+                raise ValueError(
+                    f"b must be float64 of shape {(W.shape[1],)}, got {b.dtype} {b.shape}")
+        layer = cls.__new__(cls)
+        Layer.__init__(layer)
+        layer.in_features, layer.out_features = W.shape
+        layer.params["W"] = W
+        if b is not None:
+            layer.params["b"] = b
+        layer._z = None
+        return layer
+
     @property
     def has_bias(self) -> bool:
         return "b" in self.params

@@ -300,3 +300,44 @@ def test_vjp_of_the_wrong_shape_is_reported():
 def test_labels_of_cross_entropy_are_validated():
     with pytest.raises(ValueError):
         softmax_cross_entropy(Var(np.zeros((3, 2))), [0, 1, 2])
+
+
+# --- edges: overflow in the backward pass, sum_to_shape's contract, big integers ------------
+
+def test_backward_refuses_a_gradient_that_overflows_naming_the_operation():
+    x = Var(1e-200, name="x")
+    loss = (x * 1e200 * 1e200).sum()  # forward: 1e200, finite; dL/dx = 1e400 overflows
+    with pytest.raises(ValueError, match=r"backward through mul.*x.*non-finite"):
+        loss.backward()
+
+
+def test_backward_refuses_nan_from_two_overflowing_terms():
+    x = Var(1e-200, name="x")
+    loss = (x * 1e200 * 1e200 - x * 1e200 * 1e200).sum()
+    with pytest.raises(ValueError, match="non-finite"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("grad_shape, shape", [((), (1,)), ((3, 4), (5,)), ((3, 4), (2, 4)),
+                                               ((4,), (3, 4))])
+def test_sum_to_shape_refuses_shapes_that_do_not_broadcast(grad_shape, shape):
+    with pytest.raises(ValueError, match="sum_to_shape"):
+        sum_to_shape(np.ones(grad_shape), shape)
+
+
+@pytest.mark.parametrize("grad_shape, shape", [((3, 4), (4,)), ((3, 4), (1, 4)), ((3, 4), (3, 1)),
+                                               ((2, 3, 4), (3, 1)), ((3, 4), ()), ((3, 4), (3, 4))])
+def test_sum_to_shape_sums_over_every_broadcast_copy(grad_shape, shape):
+    grad = np.arange(np.prod(grad_shape), dtype=float).reshape(grad_shape)
+    out = sum_to_shape(grad, shape)
+    assert out.shape == shape
+    assert np.isclose(out.sum(), grad.sum())  # every entry of grad lands in one entry of out
+
+
+def test_big_python_integers_are_real_numbers():
+    assert Var(-(10**19)).value == -1e19
+    assert np.array_equal((Var(np.ones(2)) * 2**64).value, np.full(2, 2.0**64))
+    with pytest.raises(ValueError, match="too large for float64"):
+        Var(10**400)
+    with pytest.raises(TypeError, match="real numbers"):
+        Var(np.array(["1"], dtype=object))
