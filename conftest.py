@@ -64,24 +64,31 @@ def pytest_configure(config):
 # --- running the suite on every core ---------------------------------------------------------
 # `pytest` runs with pytest-xdist (`-n auto --dist loadgroup` in pyproject.toml). Every test that
 # needs the built site (the build, the browser crawl, the in-browser chapters) is in one group,
-# so the site is built once per run and on one worker; it is put first, so that the build starts
-# at once while the other workers take the package tests and the notebooks. Every other test is
+# so the site is built once per run and on one worker; the PDF tests form a second group; both
+# are put first, so that the builds start at once while the workers then take the package tests
+# and the notebooks. Every other test is
 # grouped by its file: the cells of one notebook stay in order in one kernel under nbval.
-# `pytest -m "not site"` is the quick path: package tests and nbval only.
+# `pytest -m "not site"` is the quick path: package tests and nbval only (no site, no PDF).
 import pytest  # noqa: E402
 
 SITE_FIXTURES = {"built_site", "site_html", "browser", "lite", "server"}
+PDF_FIXTURES = {"pdfs"}  # the PDF editions (tests/test_pdf.py): a group of their own
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    site, rest = [], []
+    site, pdf, rest = [], [], []
     for item in items:
-        if SITE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if SITE_FIXTURES & fixtures:
             item.add_marker(pytest.mark.site)
             item.add_marker(pytest.mark.xdist_group("site"))
             site.append(item)
+        elif PDF_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.site)
+            item.add_marker(pytest.mark.xdist_group("pdf"))
+            pdf.append(item)
         else:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
             rest.append(item)
-    items[:] = site + rest
+    items[:] = site + pdf + rest
