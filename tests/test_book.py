@@ -482,3 +482,39 @@ def test_api_page_links_each_core_equation_to_every_function_naming_it():
                for target, labels in docstring_equation_labels().items()
                for label in labels if label in rows and target not in rows[label]]
     assert not missing, f"add to the equation table of book/api.md: {missing}"
+
+
+# --- (g) the core path reads as a first text; part II stays light ----------------------------
+
+CORE = EXPECTED_CHAPTERS[:8]  # the first part: chapters 1-8
+CORE_BOUNDS = {"words": 12_000, "code_lines": 700, "asserts": 80}
+CORE_CHAPTER_WORDS = 2_200
+PART_TWO_BOUNDS = {"book/09_training": 200, "book/14_vectorisation": 200}  # code lines
+PART_TWO_CODE_LINES, PART_TWO_ASSERTS = 260, 20
+
+
+def _metrics(entry, with_solutions=False):
+    import book_metrics
+
+    return book_metrics.measure(resolve(entry), with_solutions)
+
+
+@pytest.mark.parametrize("entry", CORE)
+def test_core_chapter_is_short_and_opens_with_a_figure(entry):
+    m = _metrics(entry)
+    assert m.words <= CORE_CHAPTER_WORDS, f"{entry}: {m.words} words"
+    assert m.figure_before_code, f"{entry}: no figure before its first code cell"
+
+
+def test_core_path_fits_an_afternoon():
+    total = {key: sum(getattr(_metrics(e), key) for e in CORE) for key in CORE_BOUNDS}
+    over = {k: (v, CORE_BOUNDS[k]) for k, v in total.items() if v > CORE_BOUNDS[k]}
+    assert not over, f"core path over its bounds (measured, bound): {over}"
+
+
+@pytest.mark.parametrize("entry", EXPECTED_CHAPTERS[8:])
+def test_part_two_chapter_shows_little_code(entry):
+    m = _metrics(entry, with_solutions=True)
+    assert m.code_lines <= PART_TWO_BOUNDS.get(entry, PART_TWO_CODE_LINES), (
+        f"{entry}: {m.code_lines} visible code lines")
+    assert m.asserts <= PART_TWO_ASSERTS, f"{entry}: {m.asserts} visible asserts"
