@@ -1,0 +1,48 @@
+"""Chapter 8's claims that the chapter states without a visible cell of its own.
+
+The grader tells a central difference from a forward difference at the package's step: the
+forward difference's O(h) truncation error is above the tolerance, the central difference's
+O(h^2) error is far below it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlp_from_scratch import numerical_gradient, relative_error
+from mlp_from_scratch.grading import grade
+
+
+def central_difference(f, x, h):
+    grad = np.empty_like(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        f_plus = f(x)
+        x[idx] = old - h
+        f_minus = f(x)
+        x[idx] = old
+        grad[idx] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def forward_difference(f, x, h):
+    grad, f_0 = np.empty_like(x), f(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        grad[idx] = (f(x) - f_0) / h
+        x[idx] = old
+    return grad
+
+
+
+def test_the_grader_accepts_a_central_difference_and_rejects_a_forward_one(capsys):
+    f = lambda v: float(np.sum(np.sin(v) ** 2))  # noqa: E731
+    x = np.random.default_rng(1).standard_normal((3, 4))
+    assert grade(central_difference, numerical_gradient, f, x, 1e-6, names=("central",))
+    assert not grade(forward_difference, numerical_gradient, f, x, 1e-6, names=("forward",))
+    assert "differs from the reference" in capsys.readouterr().out
+    forward_error = relative_error(forward_difference(f, x.copy(), 1e-6), np.sin(2 * x))
+    central_error = relative_error(central_difference(f, x.copy(), 1e-6), np.sin(2 * x))
+    assert central_error < 1e-9 < 1e-7 < forward_error < 1e-5
