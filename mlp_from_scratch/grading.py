@@ -54,9 +54,11 @@ def batch_size_of(args) -> int | None:
     size counts as ``N`` when it is the first dimension of at least two arrays (a batch and its
     gradient, logits and their labels) and no array has it on another axis (features are
     contracted with weights, so their sizes meet on other axes). When exactly one size
-    qualifies, it is returned; otherwise None, and :func:`grade` names no batch size. With
-    samples in columns, or when a feature size equals ``N``, pass ``batch_size`` to
-    :func:`grade` instead.
+    qualifies, it is returned; otherwise None, and :func:`grade` names no batch size.
+
+    This is a reading of shapes, not knowledge: two arrays that are not batches (a weight and
+    its gradient) or samples stored in columns can make it return a feature size. Where the
+    arguments are not rows of samples, pass ``batch_size`` to :func:`grade`.
     """
     arrays = [a for a in args if isinstance(a, np.ndarray) and a.ndim >= 1]
     leading = [a.shape[0] for a in arrays]
@@ -147,8 +149,8 @@ def grade(
         should agree to rounding).
     batch_size
         The number of samples ``N`` in the arguments, named when an output is off by a factor
-        ``N`` or ``1/N``. By default it is read off the arguments' shapes where they tell it
-        unambiguously (:func:`batch_size_of`); pass it when they do not (samples in columns).
+        ``N`` or ``1/N``. By default it is read off the arguments' shapes
+        (:func:`batch_size_of`); pass it where the arguments are not rows of samples.
 
     Returns
     -------
