@@ -5,8 +5,9 @@
 Each notebook runs top to bottom in one fresh `python3` kernel started in `book/`, with the
 environment of the repository's `conftest.py` (one BLAS thread, the same OpenBLAS and NumPy
 code on every x86-64 processor with AVX2, a fixed hash seed), so that nbval reproduces the
-stored outputs digit for digit. Per-cell execution timestamps are dropped and consecutive
-prints of one cell are stored as one output. A notebook whose run
+stored outputs digit for digit. Per-cell execution timestamps are dropped, consecutive
+prints of one cell are stored as one output, and the cells of exercise solutions get Jupyter's
+collapsed-cell metadata (_ext/solutions.py). A notebook whose run
 raises is not written back; the script exits non-zero and names the cell.
 """
 
@@ -19,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 runpy.run_path(str(ROOT / "conftest.py"))  # sets the kernels' environment variables
+sys.path.insert(0, str(ROOT / "_ext"))
+import solutions  # noqa: E402
 
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
@@ -52,6 +55,7 @@ def execute(path: Path) -> float:
         if cell.cell_type == "code":
             cell.outputs = merge_streams(cell.outputs)
     nb.metadata.pop("widgets", None)
+    solutions.collapse_solutions(nb)  # solutions start collapsed in JupyterLab
     nbformat.write(nb, path)
     return seconds
 

@@ -9,7 +9,8 @@ would show as raw source. The browser copies of the chapters therefore get
 * ``{cite:p}``/``{cite:t}`` as author–year citations from references.bib;
 * ``literalinclude`` as a code block holding the very lines the website shows (Sphinx's own
   reader does the selection, so ``:pyobject:`` and friends mean the same);
-* ``exercise``/``solution-start``/``solution-end`` and admonitions as bold headings;
+* ``exercise``/``solution-start``/``solution-end`` and admonitions as bold headings; the cells of
+  a solution start collapsed (``_ext/solutions.py``), under a visible heading;
 * ``(label)=`` targets removed.
 
 The numbers and titles come from the Sphinx build environment, so they are the website's.
@@ -22,6 +23,11 @@ from pathlib import Path
 
 from docutils.nodes import make_id
 from sphinx.util import logging
+
+try:  # loaded as a Sphinx local extension (_ext/ on sys.path) or as the package _ext
+    import solutions
+except ImportError:  # pragma: no cover
+    from . import solutions
 
 logger = logging.getLogger(__name__)
 
@@ -240,8 +246,25 @@ class Rewriter:
         return self.roles(text, docname)
 
     def notebook(self, nb: dict, docname: str) -> dict:
-        for cell in nb["cells"]:
-            if cell["cell_type"] == "markdown":
-                source = "".join(cell["source"])
-                cell["source"] = self.cell(source, docname).splitlines(keepends=True)
+        cells = []
+        for cell in solutions.collapse_solutions(nb)["cells"]:
+            if cell["cell_type"] != "markdown":
+                cells.append(cell)
+                continue
+            source = "".join(cell["source"])
+            text = self.cell(source, docname)
+            if solutions.START.search(source) and cell["metadata"]["jupyter"].get("source_hidden"):
+                # The solution's heading stays in view, saying how to open what follows.
+                heading, _, rest = text.partition("\n")
+                cells.append({
+                    "cell_type": "markdown", "id": f"{cell.get('id', 'cell')}-heading",
+                    "metadata": {},
+                    "source": (f"{heading} (collapsed: click the bar below to open it)\n")
+                    .splitlines(keepends=True)})
+                if not rest.strip():
+                    continue
+                text = rest.lstrip("\n")
+            cell["source"] = text.splitlines(keepends=True)
+            cells.append(cell)
+        nb["cells"] = cells
         return nb

@@ -39,6 +39,7 @@ PDF_DIR = ROOT / "_build" / "pdf"
 NAMES = {"en": "backprop-from-scratch", "zh": "backprop-from-scratch-zh"}
 LANGUAGE = {"en": "en", "zh": "zh_CN"}
 SOLUTIONS_TITLE = {"en": "Solutions", "zh": "习题解答"}
+CONTENTS_TITLE = {"en": "Contents", "zh": "目录"}
 LINK_TEXT = {"en": "PDF", "zh": "PDF"}
 LINK_TITLE = {"en": "This book as a PDF", "zh": "本书的 PDF 版"}
 
@@ -68,6 +69,9 @@ FONTS = {
 \setCJKsansfont{Noto Sans CJK SC}[BoldFont={Noto Sans CJK SC Bold}]
 \setCJKmonofont{Noto Sans Mono CJK SC}
 \xeCJKsetup{CJKecglue={\hskip 0.15em plus 0.05em}, AutoFakeSlant=0.2}
+% No babel or polyglossia for Chinese: give Jupyter Book's preamble the hook it writes to.
+\makeatletter\providecommand\addto[2]{\g@addto@macro#1{#2}}\makeatother
+\providecommand\captionsenglish{}
 """,
 }
 
@@ -98,7 +102,8 @@ def config_inited(app, config) -> None:
         "fontenc": "",
         "inputenc": "",
         "utf8extra": "",
-        "preamble": elements.get("preamble", "") + PREAMBLE,
+        "preamble": elements.get("preamble", "") + PREAMBLE
+        + rf"\AtBeginDocument{{\renewcommand{{\contentsname}}{{{CONTENTS_TITLE[edition]}}}}}" + "\n",
         "papersize": "a4paper",
         "pointsize": "10pt",
         "figure_align": "htbp",

@@ -41,11 +41,9 @@ def _source(cell: dict) -> str:
 
 
 def is_hidden(cell: dict) -> bool:
-    metadata = cell.get("metadata", {})
-    if HIDDEN_TAGS & set(metadata.get("tags", [])):
-        return True
-    jupyter = metadata.get("jupyter", {})
-    return bool(jupyter.get("source_hidden"))
+    # Only the website's tags count: a solution's collapsed-cell metadata (_ext/solutions.py)
+    # hides nothing from the counts made with solutions.
+    return bool(HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])))
 
 
 def _has_figure(cell: dict) -> bool:

@@ -518,3 +518,18 @@ def test_part_two_chapter_shows_little_code(entry):
     assert m.code_lines <= PART_TWO_BOUNDS.get(entry, PART_TWO_CODE_LINES), (
         f"{entry}: {m.code_lines} visible code lines")
     assert m.asserts <= PART_TWO_ASSERTS, f"{entry}: {m.asserts} visible asserts"
+
+
+@pytest.mark.parametrize("path", toc_notebooks(), ids=ids(toc_notebooks()))
+def test_solutions_start_collapsed_in_jupyterlab(path):
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import solutions
+
+    nb = load(path)
+    cells = solutions.solution_cells(nb)
+    open_cells = [i for i in cells
+                  if not nb["cells"][i].get("metadata", {}).get("jupyter", {}).get("source_hidden")
+                  or (nb["cells"][i]["cell_type"] == "code" and not nb["cells"][i]["metadata"]
+                      ["jupyter"].get("outputs_hidden"))]
+    assert not open_cells, (f"{path.name}: solution cells {open_cells} are not collapsed; run "
+                            "`python _ext/solutions.py book/*.ipynb`")
