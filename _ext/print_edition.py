@@ -274,6 +274,37 @@ def latex_toc(edition: str, folder: Path) -> Path:
     return path
 
 
+EXERCISE_LABEL = re.compile(
+    r"\\label\{exercise:(?P<label>[^}]+)\}\s*\\begin\{sphinxadmonition\}\{note\}"
+    r"\{[^}]*?(?P<number>\d+(?:\.\d+)+)\}")
+EXERCISE_REF = re.compile(r"\\ref\{\\detokenize\{(?P<doc>[^:}]+):(?P<label>[^}]+)\}\}")
+
+
+def label_exercises(tex: str) -> str:
+    """Give each exercise the label other chapters' references use, with its number.
+
+    sphinx-exercise labels an exercise ``exercise:<label>`` in LaTeX, while a reference to it
+    from another page asks for ``<page>:<label>``: add those labels, carrying the exercise's
+    number (its title "Exercise 5.7.2"), so the reference prints that number.
+    """
+    numbers = {m["label"]: m["number"] for m in EXERCISE_LABEL.finditer(tex)}
+    wanted: dict[str, set[str]] = {}
+    for m in EXERCISE_REF.finditer(tex):
+        if m["label"] in numbers:
+            wanted.setdefault(m["label"], set()).add(m["doc"])
+
+    def add(m):
+        docs = wanted.get(m["label"])
+        if not docs:
+            return m.group(0)
+        labels = "".join(rf"\label{{\detokenize{{{doc}:{m['label']}}}}}" for doc in sorted(docs))
+        current = rf"\expandafter\def\csname @currentlabel\endcsname{{{m['number']}}}"
+        return m.group(0).replace(rf"\label{{exercise:{m['label']}}}",
+                                  rf"\label{{exercise:{m['label']}}}{current}{labels}", 1)
+
+    return EXERCISE_LABEL.sub(add, tex)
+
+
 def build(edition: str, out: Path = PDF_DIR, work: Path | None = None) -> Path:
     """Build one edition's PDF into ``out``; return its path. Raises with the log's tail."""
     if missing_tools():
@@ -292,6 +323,7 @@ def build(edition: str, out: Path = PDF_DIR, work: Path | None = None) -> Path:
     if result.returncode != 0 or not tex.exists():
         raise RuntimeError(f"the LaTeX build of the {edition} edition failed:\n"
                            f"{result.stdout[-4000:]}")
+    tex.write_text(label_exercises(tex.read_text(encoding="utf-8")), encoding="utf-8")
     result = subprocess.run(
         ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
          tex.name], cwd=latex, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
