@@ -44,7 +44,7 @@ def check_weight_decay(value) -> float:
 class Optimizer:
     """Base class: collects ``(params, grads, key)`` of every layer of ``model``."""
 
-    #: Whether ``weight_decay`` joins the gradient (coupled L2, in :meth:`_pairs`);
+    #: Whether ``weight_decay`` joins the gradient (coupled L2, in ``_pairs``);
     #: :class:`AdamW` applies it to the weights instead.
     coupled_decay = True
 
@@ -197,7 +197,7 @@ class AdamW(Adam):
         super().step()
 
     def _pairs(self):
-        """As :meth:`Optimizer._pairs`, but each weight matrix is first shrunk in place."""
+        """As ``Optimizer._pairs``, but each weight matrix is first shrunk in place."""
         shrink = 1.0 - self.lr * self.weight_decay
         for i, p, g in super()._pairs():
             if p.ndim >= 2:
