@@ -78,6 +78,10 @@ def test_overwriting_instead_of_adding_loses_a_share_at_the_fork():
     s = u + u
     s.backward()
     assert u.grad == 1.0  # one share of two
+    u = Overwriting(3.0)
+    q = u * u + u  # the add gate's share 1 arrives first, the multiply gate's 3 last
+    q.backward()
+    assert u.grad == 3.0
     g = pencil_graph(V=Overwriting)
     g["L"].backward()
     assert g["a"].grad != 0.75 and g["w"].grad != 1.5
