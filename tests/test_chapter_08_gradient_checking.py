@@ -36,7 +36,6 @@ def forward_difference(f, x, h):
     return grad
 
 
-
 def test_the_grader_accepts_a_central_difference_and_rejects_a_forward_one(capsys):
     f = lambda v: float(np.sum(np.sin(v) ** 2))  # noqa: E731
     x = np.random.default_rng(1).standard_normal((3, 4))
