@@ -62,33 +62,46 @@ def pytest_configure(config):
 
 
 # --- running the suite on every core ---------------------------------------------------------
-# `pytest` runs with pytest-xdist (`-n auto --dist loadgroup` in pyproject.toml). Every test that
-# needs the built site (the build, the browser crawl, the in-browser chapters) is in one group,
-# so the site is built once per run and on one worker; the PDF tests form a second group; both
-# are put first, so that the builds start at once while the workers then take the package tests
-# and the notebooks. Every other test is
-# grouped by its file: the cells of one notebook stay in order in one kernel under nbval.
+# `pytest` runs with pytest-xdist (`-n auto --dist loadscope --no-loadscope-reorder` in
+# pyproject.toml) and the scheduler below. The tests that need the built site (the build, the
+# browser crawl, the in-browser chapters, the accessibility audit) are one unit of work, so the
+# site is built once per run, on one worker; the PDF tests are a second unit; every other file
+# is a unit of its own, so the cells of one notebook stay in order in one kernel under nbval.
+# The two builds are handed out first, then the notebooks, then the package tests.
 # `pytest -m "not site"` is the quick path: package tests and nbval only (no site, no PDF).
 import pytest  # noqa: E402
 
 SITE_FIXTURES = {"built_site", "site_html", "browser", "lite", "server"}
-PDF_FIXTURES = {"pdfs"}  # the PDF editions (tests/test_pdf.py): a group of their own
+PDF_FIXTURES = {"pdfs"}  # the PDF editions (tests/test_pdf.py)
+# Files whose tests share the site build (a test of these files that does not need it rides along).
+SITE_FILES = {"tests/test_book.py", "tests/test_translations.py", "tests/test_site_browser.py",
+              "tests/test_lite.py", "tests/test_accessibility.py"}
+PDF_FILES = {"tests/test_pdf.py"}
+
+
+def _unit(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return "site" if path in SITE_FILES else "pdf" if path in PDF_FILES else path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BookScheduling(LoadScopeScheduling):
+        """Units of work: the site's tests, the PDF's tests, and each other file."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit(nodeid)
+
+    return BookScheduling(config, log)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    site, pdf, rest = [], [], []
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if SITE_FIXTURES & fixtures:
+        if (SITE_FIXTURES | PDF_FIXTURES) & fixtures:
             item.add_marker(pytest.mark.site)
-            item.add_marker(pytest.mark.xdist_group("site"))
-            site.append(item)
-        elif PDF_FIXTURES & fixtures:
-            item.add_marker(pytest.mark.site)
-            item.add_marker(pytest.mark.xdist_group("pdf"))
-            pdf.append(item)
-        else:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
-            rest.append(item)
-    items[:] = site + pdf + rest
+    order = {"site": 0, "pdf": 1}
+    items.sort(key=lambda item: (order.get(_unit(item.nodeid),
+                                           2 if item.nodeid.startswith("book/") else 3)))
