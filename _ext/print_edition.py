@@ -72,6 +72,10 @@ FONTS = {
 % No babel or polyglossia for Chinese: give Jupyter Book's preamble the hook it writes to.
 \makeatletter\providecommand\addto[2]{\g@addto@macro#1{#2}}\makeatother
 \providecommand\captionsenglish{}
+% Chapters as Chinese books number them: 第 8 章 in the running footer and the chapter opener.
+\makeatletter\def\@chapapp{第}\def\@chappos{章}\makeatother
+\AtBeginDocument{\titleformat{\chapter}[display]{\normalfont\sffamily\huge\bfseries}%
+  {第\,\thechapter\,章}{0.6em}{\Huge}}
 """,
 }
 
@@ -112,6 +116,7 @@ def config_inited(app, config) -> None:
     if edition == "zh":
         elements["babel"] = ""
         elements["polyglossia"] = ""
+        elements["fncychap"] = ""
     config.latex_elements = elements
     config.latex_engine = "xelatex"
     config.latex_use_xindy = False
