@@ -123,7 +123,7 @@ class Linear(Layer):
         """A layer holding ``W`` (n_in, n_out) and ``b`` (n_out,) or no bias, as given.
 
         The arrays are used as they are (float64, no copy, no random initialisation first):
-        this is how :func:`mlp_from_scratch.load` rebuilds a saved layer.
+        this is how :func:`~mlp_from_scratch.io.load` rebuilds a saved layer.
         """
         W = np.asarray(W)
         if W.dtype != np.float64 or W.ndim != 2 or 0 in W.shape:
