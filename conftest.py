@@ -64,11 +64,14 @@ def pytest_configure(config):
 # --- running the suite on every core ---------------------------------------------------------
 # `pytest` runs with pytest-xdist (`-n auto --dist loadscope --no-loadscope-reorder` in
 # pyproject.toml) and the scheduler below. The tests that need the built site (the build, the
-# browser crawl, the in-browser chapters, the accessibility audit) are one unit of work, so the
-# site is built once per run, on one worker; the PDF tests are a second unit; every other file
-# is a unit of its own, so the cells of one notebook stay in order in one kernel under nbval.
-# The two builds are handed out first, then the notebooks, then the package tests.
+# browser crawl, the accessibility audit) are one unit of work; the PDF tests are a second; the
+# chapters run in the browser two more; every other file is a unit of its own, so the cells of
+# one notebook stay in order in one kernel under nbval. The site is built once per run, by the
+# first worker that needs it (tests/conftest.py, under a lock; the others wait and share it).
+# The builds are handed out first, then the browser runs, the notebooks, the package tests.
 # `pytest -m "not site"` is the quick path: package tests and nbval only (no site, no PDF).
+import re  # noqa: E402
+
 import pytest  # noqa: E402
 
 SITE_FIXTURES = {"built_site", "site_html", "browser", "lite", "server"}
@@ -79,7 +82,16 @@ SITE_FILES = {"tests/test_book.py", "tests/test_translations.py", "tests/test_si
 PDF_FILES = {"tests/test_pdf.py"}
 
 
+LITE_RUN = re.compile(r"tests/test_lite\.py::test_chapter_runs_to_the_end_in_the_browser_offline"
+                      r"\[(\d\d)_")
+
+
 def _unit(nodeid: str) -> str:
+    # The chapters run in the browser (the longest tests) are two units of their own, by the
+    # parity of the chapter's number, so that both workers can take them once the site is built.
+    lite = LITE_RUN.match(nodeid)
+    if lite:
+        return f"lite-{int(lite.group(1)) % 2}"
     path = nodeid.split("::", 1)[0]
     return "site" if path in SITE_FILES else "pdf" if path in PDF_FILES else path
 
@@ -102,6 +114,6 @@ def pytest_collection_modifyitems(config, items):
         fixtures = set(getattr(item, "fixturenames", ()))
         if (SITE_FIXTURES | PDF_FIXTURES) & fixtures:
             item.add_marker(pytest.mark.site)
-    order = {"site": 0, "pdf": 1}
+    order = {"site": 0, "pdf": 1, "lite-0": 2, "lite-1": 2}
     items.sort(key=lambda item: (order.get(_unit(item.nodeid),
-                                           2 if item.nodeid.startswith("book/") else 3)))
+                                           3 if item.nodeid.startswith("book/") else 4)))

@@ -7,6 +7,8 @@ that tests/test_book.py and tests/test_site_browser.py look at the same build.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -52,19 +54,37 @@ def jupyter_book_command() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> SiteBuild:
-    out = tmp_path_factory.mktemp("site")
-    command = jupyter_book_command() + [
-        "build", str(ROOT), "--all", "-W", "-n", "--keep-going", "--path-output", str(out),
-    ]
-    start = time.perf_counter()
-    result = subprocess.run(
-        command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, timeout=1800, env=os.environ.copy(),
-    )
-    seconds = time.perf_counter() - start
-    print(f"\nsite built in {seconds:.1f} s into {out / '_build' / 'html'}")
-    return SiteBuild(result.returncode, result.stdout, out / "_build" / "html", seconds)
+def built_site(tmp_path_factory, request) -> SiteBuild:
+    """One build per test run, shared by every xdist worker that needs it.
+
+    The first worker to ask builds the site under a lock in the run's shared temporary folder;
+    the others wait for the lock and read the same build.
+    """
+    worker = getattr(request.config, "workerinput", None)
+    shared = tmp_path_factory.getbasetemp()
+    if worker is not None:  # under xdist each worker's basetemp is a subfolder of the run's
+        shared = shared.parent
+    out = shared / "site"
+    record = shared / "site-build.json"
+    with open(shared / "site-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if record.exists():
+            done = json.loads(record.read_text(encoding="utf-8"))
+            return SiteBuild(done["returncode"], done["log"], Path(done["html"]), done["seconds"])
+        command = jupyter_book_command() + [
+            "build", str(ROOT), "--all", "-W", "-n", "--keep-going", "--path-output", str(out),
+        ]
+        start = time.perf_counter()
+        result = subprocess.run(
+            command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, timeout=1800, env=os.environ.copy(),
+        )
+        seconds = time.perf_counter() - start
+        html = out / "_build" / "html"
+        record.write_text(json.dumps({"returncode": result.returncode, "log": result.stdout,
+                                      "html": str(html), "seconds": seconds}), encoding="utf-8")
+    print(f"\nsite built in {seconds:.1f} s into {html}")
+    return SiteBuild(result.returncode, result.stdout, html, seconds)
 
 
 @pytest.fixture(scope="session")
