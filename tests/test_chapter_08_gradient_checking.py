@@ -45,3 +45,15 @@ def test_the_grader_accepts_a_central_difference_and_rejects_a_forward_one(capsy
     forward_error = relative_error(forward_difference(f, x.copy(), 1e-6), np.sin(2 * x))
     central_error = relative_error(central_difference(f, x.copy(), 1e-6), np.sin(2 * x))
     assert central_error < 1e-9 < 1e-7 < forward_error < 1e-5
+
+
+def test_central_differences_of_relu_straddling_its_kink_give_a_slope_between_0_and_1():
+    # chapter 8 states it and links to chapter 5's demonstration; the numbers, checked here:
+    # at the kink the average of the one-sided slopes, within h of it a slope in between
+    from mlp_from_scratch import functional as F
+
+    x_kink = np.array([[-1.0, 0.0, 5e-7, 2.0]])  # 0 is the kink; 5e-7 is within h of it
+    numeric = numerical_gradient(lambda v: float(F.relu(v).sum()), x_kink)
+    assert np.allclose(numeric, [[0.0, 0.5, 0.75, 1.0]], atol=1e-9)
+    exact = F.relu_backward(np.ones_like(x_kink), x_kink)
+    assert relative_error(exact, numeric) > 1e-2
