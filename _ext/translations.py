@@ -234,7 +234,7 @@ def load_templates(pots: Path) -> dict[str, list]:
     pages = {}
     for pot in sorted(pots.rglob("*.pot")):
         page = pot.relative_to(pots).with_suffix("").as_posix()
-        if page.startswith("_"):
+        if page.startswith("_") or page == "sphinx":  # sphinx.pot: the HTML templates' strings
             continue
         with pot.open("rb") as f:
             catalog = read_po(f)
