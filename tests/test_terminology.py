@@ -36,8 +36,9 @@ _ABOUT = r"(?:约|大约|近|将近|接近)?"
 _CHANGE = (r"(?:高出|多出|长了|大了|多了|高了|增加了|增长了|提高了|扩大了|快了|"
            r"缩小了?|减小了?|降低了?|下降了?|减少了?|小了|低了|少了|短了|慢了)")
 _COMPARATIVE = r"比[^，。；：,;]{1,40}?(?:大|高|长|多|小|低|少|短|慢)"
+_SMALLER = r"(?<!至)(?:小|低|少|短|慢)"  # "小 N 倍" with or without 比; 至少 N 倍 is fine
 FACTOR = re.compile(
-    rf"(?:{_CHANGE}|{_COMPARATIVE})[*\s]*{_ABOUT}[*\s]*{_NUMBER}\s*多?倍"
+    rf"(?:{_CHANGE}|{_COMPARATIVE}|{_SMALLER})[*\s]*{_ABOUT}[*\s]*{_NUMBER}\s*多?倍"
 )
 
 
@@ -151,15 +152,16 @@ def test_factors_are_written_as_x_times_as_large(messages):
 
 
 @pytest.mark.parametrize("wrong", ["高出 1.1 倍", "长了 3.2 倍", "缩小约 0.01 倍", "缩小一百倍",
-                                   "比 Xavier 小五倍", "大了 $NK$ 倍", "比普通 SGD 低八倍"],
-                         ids=["gaochu", "zhangle", "suoxiao-yue", "suoxiao", "bi-xiao", "dale", "bi-di"])
+                                   "比 Xavier 小五倍", "大了 $NK$ 倍", "比普通 SGD 低八倍", "*小* $N$ 倍"],
+                         ids=["gaochu", "zhangle", "suoxiao-yue", "suoxiao", "bi-xiao", "dale", "bi-di",
+                              "xiao"])
 def test_the_factor_check_catches_the_forms_it_is_about(wrong):
     assert FACTOR.search(wrong), wrong
 
 
 @pytest.mark.parametrize("right", ["是最低值的 1.1 倍", "缩小为原来的 $(1 - \\eta h)^2$ 倍",
-                                   "放大 4 倍", "100 多倍", "缩小到原来的百分之一"],
-                         ids=["shi-de", "suoxiao-wei", "fangda", "duo-bei", "suoxiao-dao"])
+                                   "放大 4 倍", "100 多倍", "缩小到原来的百分之一", "至少 4 倍"],
+                         ids=["shi-de", "suoxiao-wei", "fangda", "duo-bei", "suoxiao-dao", "zhishao"])
 def test_the_factor_check_accepts_the_forms_the_book_uses(right):
     assert not FACTOR.search(right), right
 
