@@ -192,10 +192,47 @@ def search_dictionary(app, config) -> None:
     config.html_search_options = options
 
 
+def figure_alt_texts(page: str) -> list[str]:
+    """The alt texts of a chapter's figures (``mystnb.image.alt`` in its cells' metadata).
+
+    MyST-NB makes a figure's image node after Sphinx has extracted and translated messages, so
+    neither step sees its alt text: the catalog tool adds them to the page's messages here, and
+    :func:`translate_alt_texts` puts the translations into the Chinese pages.
+    """
+    import json
+
+    path = ROOT / f"{page}.ipynb"
+    if not path.exists():
+        return []
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    texts = (c.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt") for c in cells)
+    return [t for t in texts if t]
+
+
+_CATALOGS: dict[str, dict[str, str]] = {}
+
+
+def translate_alt_texts(app, doctree, docname) -> None:
+    """In the Chinese edition, every figure's alt text from the page's catalog."""
+    from docutils import nodes
+
+    if _language(app) != ZH:
+        return
+    if docname not in _CATALOGS:
+        _CATALOGS[docname] = {m.id: m.string for m in read_catalog(docname)
+                              if m.id and m.string and not m.fuzzy}
+    strings = _CATALOGS[docname]
+    for image in doctree.findall(nodes.image):
+        alt = image.get("alt")
+        if alt and alt in strings:
+            image["alt"] = strings[alt]
+
+
 def setup(app):
     app.add_config_value("zh_title", "", "html")
     app.connect("config-inited", search_dictionary)
     app.connect("html-page-context", add_language_link)
+    app.connect("doctree-resolved", translate_alt_texts)
     app.connect("build-finished", build_chinese_edition)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
@@ -229,6 +266,7 @@ def is_docstring(message) -> bool:
 
 def load_templates(pots: Path) -> dict[str, list]:
     """``{page: [message, ...]}`` of the extracted catalogs, docstrings left out."""
+    from babel.messages.catalog import Message
     from babel.messages.pofile import read_po
 
     pages = {}
@@ -239,6 +277,8 @@ def load_templates(pots: Path) -> dict[str, list]:
         with pot.open("rb") as f:
             catalog = read_po(f)
         pages[page] = [m for m in catalog if m.id and not is_docstring(m)]
+        known = {m.id for m in pages[page]}
+        pages[page] += [Message(alt) for alt in figure_alt_texts(page) if alt not in known]
     return pages
 
 
