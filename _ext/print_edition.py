@@ -316,6 +316,7 @@ def build(edition: str, out: Path = PDF_DIR, work: Path | None = None) -> Path:
         raise RuntimeError(f"cannot build the PDF: {', '.join(missing_tools())} not installed "
                            "(README, 'The book as a PDF', lists the Debian packages)")
     work = Path(work or tempfile.mkdtemp(prefix=f"mlp-pdf-{edition}-"))
+    work.mkdir(parents=True, exist_ok=True)
     config = latex_config(edition, work)
     env = dict(os.environ, MLP_BOOK_EDITION=f"print-{edition}")
     command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
