@@ -12,7 +12,8 @@ wherever possible:
   role their list needs (docutils writes the deprecated ``doc-biblioentry``), the hidden-code
   toggles of myst-nb are named by their visible text ("Show code cell source"), each exercise's
   title is a heading for screen readers, and the run-in-browser button's arrow is hidden
-  from them;
+  from them; on the Chinese pages, the hidden-code toggles speak Chinese and the API
+  reference's English docstrings carry lang="en" (a doctree handler);
 * a style sheet (``accessibility_static/accessibility.css``): link and button colours with at
   least 4.5:1 contrast, and a visible focus ring on every control;
 * a script (``accessibility_static/accessibility.js``) for what only exists once the page's own
@@ -68,10 +69,23 @@ def configure(app, config) -> None:
     config.mathjax3_config = mathjax
 
 
+# myst-nb's hidden-code toggles speak English on the Chinese pages too (its prompts are a
+# setting, not a catalog message): a screen reader reads them with the page's Chinese voice.
+ZH_PROMPTS = {
+    f"{verb} code cell {part}": f"{zh_verb}代码单元格{zh_part}"
+    for verb, zh_verb in (("Show", "显示"), ("Hide", "隐藏"))
+    for part, zh_part in (("source", "源代码"), ("outputs", "输出"), ("output", "输出"),
+                          ("content", "内容"))
+}
+PROMPT = re.compile(r'(<p class="(?:collapsed|expanded) admonition-title">)([^<]*)</p>')
+
+
 def repair_page(app, pagename, templatename, context, doctree) -> None:
     if app.builder.format != "html" or "body" not in context:
         return
     body = BIBLIOENTRY.sub(r'\1 role="listitem"', context["body"])
+    if str(app.config.language or "").startswith("zh"):
+        body = PROMPT.sub(lambda m: f"{m[1]}{ZH_PROMPTS.get(m[2], m[2])}</p>", body)
     body = SUMMARY_LABEL.sub("<summary>", body)
     body = body.replace(RUN_ARROW, 'rel="noopener"><span aria-hidden="true">&#9654;&#xFE0E;</span> ')
     context["body"] = EXERCISE_TITLE.sub(
@@ -84,8 +98,33 @@ def exercise_level(body: str, position: int) -> int:
     return min(6, int(levels[-1]) + 1) if levels else 2
 
 
+def mark_english_docstrings(app, doctree, docname) -> None:
+    """On the Chinese pages, the API reference's docstrings (kept in English) say so (lang="en").
+
+    A screen reader then reads them with an English voice (WCAG 3.1.2, language of parts).
+    docutils' HTML writer turns a ``language-en`` class into ``lang="en"``.
+    """
+    if not str(app.config.language or "").startswith("zh"):
+        return
+    from docutils import nodes
+    from sphinx import addnodes
+
+    def mark(node) -> None:
+        for child in node.children:
+            if not isinstance(child, nodes.Element):
+                continue
+            if isinstance(child, addnodes.desc) or (
+                    isinstance(child, nodes.Body) and "docstring of" in (child.source or "")):
+                child["classes"].append("language-en")
+            else:
+                mark(child)
+
+    mark(doctree)
+
+
 def setup(app):
     app.connect("config-inited", configure)
+    app.connect("doctree-resolved", mark_english_docstrings)
     # After the other extensions' handlers (the run-in-browser button is added by one).
     app.connect("html-page-context", repair_page, priority=900)
     app.add_css_file("accessibility.css", priority=900)

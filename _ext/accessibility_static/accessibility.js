@@ -45,7 +45,31 @@
       });
   }
 
+  /* Equations are kept out of the Tab order (_ext/accessibility.py), but a display equation
+   * wider than the column scrolls sideways, and a keyboard user can only scroll what can take
+   * focus (WCAG 2.1.1): such an equation, and only while it overflows, is a Tab stop. */
+  function focusWideEquations() {
+    document.querySelectorAll('mjx-container[display="true"]').forEach(function (equation) {
+      var wide = equation.scrollWidth > equation.clientWidth + 1;
+      if (wide && !equation.hasAttribute("tabindex")) {
+        equation.setAttribute("tabindex", "0");
+        equation.dataset.scrollFocus = "";
+      } else if (!wide && "scrollFocus" in equation.dataset) {
+        equation.removeAttribute("tabindex");
+        delete equation.dataset.scrollFocus;
+      }
+    });
+  }
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(focusWideEquations, 200);
+  });
+
   function repair() {
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+      MathJax.startup.promise.then(focusWideEquations);
+    }
     nameTocToggles();
     nameToggleButtons();
     nameModeButtons();
