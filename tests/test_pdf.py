@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "_ext"))
 import print_edition  # noqa: E402
 
 from test_book import (  # noqa: E402
-    EXPECTED_CHAPTERS, exercises_and_solutions, load, resolve, toc_notebooks,
+    EXPECTED_CHAPTERS, exercises_and_solutions, load, resolve, toc_entries, toc_notebooks,
 )
 
 TOOLS = ["xelatex", "latexmk", "pdftotext", "pdffonts", "pdfimages", "pdftoppm"]
@@ -126,9 +126,14 @@ def test_the_chinese_pdf_has_the_chinese_chapter_titles(pdfs):
     assert "习题解答" in text
 
 
+MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(|^[`:]{3,}\{(?:figure|image)\}", re.M)
+
+
 def site_figures() -> int:
-    """Figures a reader of the website sees: PNG outputs of cells that are not removed."""
-    count = 0
+    """Figures a reader of the website sees: PNG outputs of cells that are not removed, and
+    the images of the Markdown pages (the landing page's figure)."""
+    count = sum(len(MARKDOWN_IMAGE.findall(p.read_text(encoding="utf-8")))
+                for p in map(resolve, toc_entries()) if p is not None and p.suffix == ".md")
     for path in toc_notebooks():
         for cell in load(path)["cells"]:
             tags = set(cell.get("metadata", {}).get("tags", []))
