@@ -283,16 +283,16 @@ def html_page_context(app, pagename, templatename, context, doctree):
             '<div class="browser-edition-launch" style="margin: 0 0 1.5em 0">'
             f'<a class="btn btn-primary browser-edition-button" href="../{href}?path={name}.ipynb" '
             'target="_blank" rel="noopener">&#9654;&#xFE0E; 在浏览器中运行本章</a>'
-            '<span style="margin-left: .75em; font-size: .9em">JupyterLite：Python 在本浏览器标签页中'
-            '运行，无需安装，首次启动需要几秒钟；浏览器中的笔记本是英文版，代码与本页相同。</span></div>'
+            '<span style="margin-left: .75em; font-size: .9em">在新标签页中打开 JupyterLite：Python 在你的'
+            '浏览器中运行，无需安装，首次启动需要几秒钟；浏览器中的笔记本是英文版，代码与本页相同。</span></div>'
         ) + context["body"]
         return
     button = (
         '<div class="browser-edition-launch" style="margin: 0 0 1.5em 0">'
         f'<a class="btn btn-primary browser-edition-button" href="{href}?path={name}.ipynb" '
         'target="_blank" rel="noopener">&#9654;&#xFE0E; Run this chapter in your browser</a>'
-        '<span style="margin-left: .75em; font-size: .9em">JupyterLite: Python runs in this '
-        'browser tab, nothing to install; the first start takes some seconds.</span></div>')
+        '<span style="margin-left: .75em; font-size: .9em">Opens JupyterLite in a new tab: Python runs '
+        'in your browser, nothing to install; the first start takes some seconds.</span></div>')
     context["body"] = button + context["body"]
 
 
