@@ -80,12 +80,26 @@ def _describe(model: Sequential) -> list[dict]:
 
 def _new_file_mode(path: Path) -> int:
     """The mode ``open(path, "wb")`` would leave: the old file's, or 0o666 less the umask."""
+    if path.exists():
+        try:
+            return stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            pass
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _set_mode(fd: int, tmp: str, mode: int) -> None:
     try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        os.fchmod(fd, mode)
+    except (OSError, AttributeError, NotImplementedError):
+        # File systems without Unix permissions (the browser's, under Pyodide) have no mode
+        # to keep; everywhere else fchmod works.
+        try:
+            os.chmod(tmp, mode)
+        except OSError:
+            pass
 
 
 def save(model: Sequential, path) -> None:
@@ -119,7 +133,7 @@ def save(model: Sequential, path) -> None:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
             f.flush()
-            os.fchmod(f.fileno(), mode)
+            _set_mode(f.fileno(), tmp, mode)
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
