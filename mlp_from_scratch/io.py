@@ -87,7 +87,8 @@ def _new_file_mode(path: Path) -> int:
             pass
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    # The owner can always read and write what they saved (Pyodide's umask would leave 0o000).
+    return (0o666 & ~umask) | 0o600
 
 
 def _set_mode(fd: int, tmp: str, mode: int) -> None:
