@@ -12,18 +12,7 @@ import numpy as np
 from mlp_from_scratch import numerical_gradient, relative_error
 from mlp_from_scratch.grading import grade
 
-
-def central_difference(f, x, h):
-    grad = np.empty_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        f_plus = f(x)
-        x[idx] = old - h
-        f_minus = f(x)
-        x[idx] = old
-        grad[idx] = (f_plus - f_minus) / (2 * h)
-    return grad
+from helpers import central_difference
 
 
 def forward_difference(f, x, h):
