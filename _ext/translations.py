@@ -228,9 +228,45 @@ def translate_alt_texts(app, doctree, docname) -> None:
             image["alt"] = strings[alt]
 
 
+ZH_SEARCH_TEXT = "在本书中搜索……"
+
+
+def theme_strings(app, config) -> None:
+    """The Chinese edition's search field says 搜索 in Chinese (a theme option, not a message)."""
+    if str(config.language or "").startswith("zh"):
+        options = dict(config.html_theme_options or {})
+        options["search_bar_text"] = ZH_SEARCH_TEXT
+        config.html_theme_options = options
+
+
+def theme_catalog(app) -> None:
+    """Put ``locales/zh_CN/LC_MESSAGES/booktheme.po`` behind sphinx-book-theme's own catalog.
+
+    The theme names its header buttons ("Launch on", "Source repositories", ...) through a
+    catalog of its own, ``booktheme``, whose zh_CN translation lacks them; Sphinx compiles only
+    the project's ``sphinx`` and page catalogs. The strings of Sphinx and pydata-sphinx-theme
+    that their catalogs lack are in ``locales/zh_CN/LC_MESSAGES/sphinx.po``, which Sphinx reads
+    itself.
+    """
+    from sphinx import locale
+    from sphinx.util.i18n import CatalogInfo
+
+    if _language(app) != ZH:
+        return
+    source = LOCALE_DIR / "booktheme.po"
+    if not source.exists():
+        return
+    catalog = CatalogInfo(str(LOCALE_DIR), "booktheme", app.config.source_encoding)
+    if catalog.is_outdated():
+        catalog.write_mo(app.config.language)
+    locale.init([str(LOCALE_DIR.parent.parent)], app.config.language, "booktheme")
+
+
 def setup(app):
     app.add_config_value("zh_title", "", "html")
     app.connect("config-inited", search_dictionary)
+    app.connect("config-inited", theme_strings)
+    app.connect("builder-inited", theme_catalog)
     app.connect("html-page-context", add_language_link)
     app.connect("doctree-resolved", translate_alt_texts)
     app.connect("build-finished", build_chinese_edition)

@@ -235,3 +235,38 @@ def test_chinese_pages_are_in_chinese_and_searchable(site_html):
     index = json.loads(text[text.index("(") + 1:text.rindex(")")])
     for term in ("反向传播", "梯度"):
         assert term in index["terms"], f"the Chinese search index lacks {term}"
+
+
+# The names a screen reader announces for the site's controls and landmarks, and the tooltips a
+# sighted reader sees: (attribute, value) pairs outside the page's code. On a Chinese page each
+# must be Chinese, except the link to the English edition (in English on purpose) and key names.
+CONTROL_NAME = re.compile(r'\s(aria-label|title|placeholder|data-bs-title|alt)="([^"]*)"')
+ENGLISH_ON_PURPOSE = {"English", "This page in English", "Ctrl", "K"}
+
+
+def english_control_names(page: Path) -> list[str]:
+    html = page.read_text(encoding="utf-8")
+    html = re.sub(r"<(pre|script|style|math)\b.*?</\1>", "", html, flags=re.S)
+    found = []
+    for attribute, value in CONTROL_NAME.findall(html):
+        value = value.strip()
+        if value and not CJK.search(value) and value not in ENGLISH_ON_PURPOSE \
+                and re.search(r"[A-Za-z]{2}", value):
+            found.append(f"{attribute}={value!r}")
+    return found
+
+
+def test_chinese_pages_name_their_controls_in_chinese(site_html):
+    """The theme's buttons, landmarks, permalinks and search field speak the page's language:
+    _ext/accessibility_templates/ and the catalogs sphinx.po and booktheme.po translate what the
+    theme and Sphinx leave in English."""
+    english = Counter()
+    pages = sorted((site_html / "zh" / "book").glob("*.html"))
+    assert len(pages) >= 19
+    for page in pages:
+        english.update(set(english_control_names(page)))
+    assert not english, ("English names on the Chinese pages (on how many pages):\n"
+                         + "\n".join(f"{n:3d}  {name}" for name, n in english.most_common(25)))
+    # The detector finds the English edition's names (it cannot pass vacuously).
+    assert "title='Toggle primary sidebar'" in english_control_names(
+        site_html / "book" / "04_linear_backward.html")
