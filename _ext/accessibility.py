@@ -122,8 +122,30 @@ def mark_english_docstrings(app, doctree, docname) -> None:
     mark(doctree)
 
 
+# sphinx-book-theme's layout.html names the print-only table of contents "Page" in English,
+# inside a block that cannot be overridden without dropping the theme's own: the rendered page
+# gets the name in its language (the catalog sphinx.po), the one change made after rendering.
+PRINT_TOC = '<nav aria-label="Page">'
+
+
+def name_print_toc(app) -> None:
+    from sphinx.locale import _
+
+    templates = getattr(app.builder, "templates", None)
+    name = _("Page")
+    if app.builder.format != "html" or templates is None or name == "Page":
+        return
+    render = templates.render
+
+    def render_named(template, context):
+        return render(template, context).replace(PRINT_TOC, f'<nav aria-label="{name}">')
+
+    templates.render = render_named
+
+
 def setup(app):
     app.connect("config-inited", configure)
+    app.connect("builder-inited", name_print_toc)
     app.connect("doctree-resolved", mark_english_docstrings)
     # After the other extensions' handlers (the run-in-browser button is added by one).
     app.connect("html-page-context", repair_page, priority=900)

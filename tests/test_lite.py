@@ -11,7 +11,8 @@ request to another host aborted and every other host name unresolvable.
 * Whole chapters run there: the kernel starts, Run All executes every code cell, no cell
   outputs an error and every figure renders. By default three chapters (a derivation, a case
   study, the bugs chapter) so that `pytest` stays short; MLP_LITE_CHAPTERS=all (set by .ci/run)
-  runs every chapter, and MLP_LITE_CHAPTERS=04,13 picks some.
+  runs every chapter and every "Going further" page, and MLP_LITE_CHAPTERS=04,13 picks the
+  chapters with those numbers and their "Going further" pages.
 
 Timings (kernel start, each chapter's run) are printed and written to
 _build/test-artifacts/lite-timings.json.
@@ -61,7 +62,9 @@ def lite_chapters() -> list[str]:
     wanted = os.environ.get("MLP_LITE_CHAPTERS", "").strip()
     if wanted == "all":
         return CHAPTERS
-    prefixes = [w.strip() for w in wanted.split(",") if w.strip()] or DEFAULT_CHAPTERS
+    if not wanted:  # the three chapters themselves, not their "Going further" pages
+        return [c for c in CHAPTERS if c[:2] in DEFAULT_CHAPTERS and "_depth_" not in c]
+    prefixes = [w.strip() for w in wanted.split(",") if w.strip()]
     chosen = [c for c in CHAPTERS if c[:2] in prefixes]
     assert chosen, f"MLP_LITE_CHAPTERS={wanted!r} names no chapter"
     return chosen

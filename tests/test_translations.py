@@ -244,9 +244,16 @@ CONTROL_NAME = re.compile(r'\s(aria-label|title|placeholder|data-bs-title|alt)="
 ENGLISH_ON_PURPOSE = {"English", "This page in English", "Ctrl", "K"}
 
 
+HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>')
+
+
 def english_control_names(page: Path) -> list[str]:
+    """The page's interface outside its article (whose citation and code tooltips quote English
+    titles and names), and the article's permalinks."""
     html = page.read_text(encoding="utf-8")
     html = re.sub(r"<(pre|script|style|math)\b.*?</\1>", "", html, flags=re.S)
+    links = "".join(HEADERLINK.findall(html))
+    html = re.sub(r"<article\b.*?</article>", links, html, flags=re.S)
     found = []
     for attribute, value in CONTROL_NAME.findall(html):
         value = value.strip()
